@@ -1,0 +1,131 @@
+//! `conflict-ner train`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use conflict_ner::config::TrainConfig;
+use conflict_ner::label::LabelSet;
+use conflict_ner::model_dir::{file_sha256, load_base, save_model};
+use conflict_ner::train::{train, DataFile};
+
+use super::progress::TrainProgress;
+use super::FormatArgs;
+
+/// Flags override the config file, which overrides the defaults.
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Training corpus (JSONL spans or CoNLL columns).
+    #[arg(long)]
+    train: PathBuf,
+    /// Dev corpus for model selection and early stopping (optional: without it the last epoch is kept).
+    #[arg(long)]
+    dev: Option<PathBuf>,
+    /// Base model folder in the Hugging Face layout (config.json, tokenizer.json, model.safetensors).
+    #[arg(long, default_value = "models/base/all-MiniLM-L6-v2")]
+    base: PathBuf,
+    /// Where to write the model folder (replaced atomically if it exists).
+    #[arg(long)]
+    output: PathBuf,
+    /// JSON file of hyperparameters (keys of training-config.json); flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Maximum passes over the training data [default: 10].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed for head initialisation, dropout and shuffling [default: 42].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Encoder window in sub-tokens, [CLS]/[SEP] included; longer documents are windowed [default: 128].
+    #[arg(long)]
+    max_len: Option<usize>,
+    /// Sub-tokens shared by consecutive windows [default: 32].
+    #[arg(long)]
+    window_overlap: Option<usize>,
+    /// Windows per optimizer step [default: 16].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Peak learning rate [default: 1e-4].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Fraction of steps for linear warmup [default: 0.1].
+    #[arg(long)]
+    warmup_ratio: Option<f64>,
+    /// AdamW weight decay (not on biases and layer norms) [default: 0.01].
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Gradient-norm clipping threshold; 0 disables [default: 1.0].
+    #[arg(long)]
+    max_grad_norm: Option<f64>,
+    /// Stop after this many dev evaluations without improvement; 0 disables [default: 3].
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Also evaluate on dev every N steps; 0 = only at epoch ends [default: 0].
+    #[arg(long)]
+    eval_every: Option<usize>,
+    #[command(flatten)]
+    format: FormatArgs,
+}
+
+impl TrainArgs {
+    fn config(&self) -> anyhow::Result<TrainConfig> {
+        let mut c = match &self.config {
+            Some(p) => TrainConfig::from_file(p)?,
+            None => TrainConfig::default(),
+        };
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
+        }
+        set!(epochs, seed, max_len, window_overlap, batch_size, lr, warmup_ratio, weight_decay, max_grad_norm, patience, eval_every);
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
+    let cfg = a.config()?;
+    conflict_ner::model_dir::check_base_dir(&a.base)?;
+    let train_docs = a.format.read(&a.train)?;
+    if train_docs.is_empty() {
+        anyhow::bail!("{}: no documents", a.train.display());
+    }
+    let dev_docs = a.dev.as_ref().map(|p| a.format.read(p)).transpose()?;
+    let labels = LabelSet::new(train_docs.iter().flat_map(|d| d.entities.iter().map(|e| e.label.clone())));
+    if labels.is_empty() {
+        anyhow::bail!("{}: no entities to learn from", a.train.display());
+    }
+    let mut tagger = load_base(&a.base, &labels, &cfg).with_context(|| format!("loading base model {}", a.base.display()))?;
+    let mut data = vec![DataFile {
+        role: "train".into(),
+        path: a.train.display().to_string(),
+        sha256: file_sha256(&a.train)?,
+        documents: train_docs.len(),
+    }];
+    if let (Some(p), Some(d)) = (&a.dev, &dev_docs) {
+        data.push(DataFile {
+            role: "dev".into(),
+            path: p.display().to_string(),
+            sha256: file_sha256(p)?,
+            documents: d.len(),
+        });
+    }
+    let mut progress = TrainProgress::new(quiet);
+    let result = train(&mut tagger, &cfg, &train_docs, dev_docs.as_deref(), &mut progress);
+    progress.finish();
+    let mut report = result?;
+    report.data = data;
+    report.base_model = a.base.display().to_string();
+    save_model(&a.output, &tagger, &a.base, &cfg, &report)?;
+    let best = report.evaluations.iter().find(|r| r.step == report.best_step);
+    println!(
+        "saved {} (labels: {labels}; step {} of the best dev micro-F1 {}; {:.0}s, {:.0} train tok/s)",
+        a.output.display(),
+        report.best_step,
+        report.best_dev_micro_f1.map_or("n/a".into(), |f| format!("{f:.4}")),
+        report.wall_time_s,
+        report.train_tokens_per_s
+    );
+    if let Some(dev) = best.and_then(|r| r.dev.as_ref()) {
+        print!("{dev}");
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Training hyperparameters: defaults < config file (JSON) < command-line flags.
+//! The effective config is saved with the weights as `training-config.json`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Every training hyperparameter, with its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Maximum passes over the training data (default 10).
+    pub epochs: usize,
+    /// Windows per optimizer step (default 16).
+    pub batch_size: usize,
+    /// Peak learning rate of AdamW after warmup (default 1e-4).
+    pub lr: f64,
+    /// Encoder window in sub-tokens, `[CLS]`/`[SEP]` included (default 128);
+    /// longer documents are cut into overlapping windows, never truncated.
+    pub max_len: usize,
+    /// Sub-tokens shared by consecutive windows (default 32).
+    pub window_overlap: usize,
+    /// Fraction of all steps spent warming the learning rate up linearly from 0 (default 0.1);
+    /// it then decays linearly to 0.
+    pub warmup_ratio: f64,
+    /// Decoupled AdamW weight decay, not applied to biases and layer-norm weights (default 0.01).
+    pub weight_decay: f64,
+    /// Gradients are rescaled when their global L2 norm exceeds this (default 1.0; 0 disables).
+    pub max_grad_norm: f64,
+    /// Stop after this many dev evaluations without a better micro-F1 (default 3; 0 disables).
+    pub patience: usize,
+    /// Also evaluate on dev every this many steps (default 0: only at epoch ends).
+    pub eval_every: usize,
+    /// Seed for head initialisation, dropout and shuffling (default 42).
+    pub seed: u64,
+    /// Windows per forward pass when evaluating and tagging (default 32).
+    pub eval_batch_size: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 10,
+            batch_size: 16,
+            lr: 1e-4,
+            max_len: 128,
+            window_overlap: 32,
+            warmup_ratio: 0.1,
+            weight_decay: 0.01,
+            max_grad_norm: 1.0,
+            patience: 3,
+            eval_every: 0,
+            seed: 42,
+            eval_batch_size: 32,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Reads a JSON config file; keys it omits keep their defaults, unknown keys are errors.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|e| Error::Json {
+            path: path.into(),
+            line: e.line(),
+            source: e,
+        })
+    }
+
+    /// Checks that every value is in range.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Config(m));
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1".into());
+        }
+        if self.batch_size == 0 || self.eval_batch_size == 0 {
+            return bad("batch sizes must be at least 1".into());
+        }
+        if self.max_len < 8 {
+            return bad(format!("max_len {} is too small (at least 8)", self.max_len));
+        }
+        if self.window_overlap * 2 > self.max_len - 2 {
+            return bad(format!(
+                "window_overlap {} must be at most half the window ({} sub-tokens)",
+                self.window_overlap,
+                (self.max_len - 2) / 2
+            ));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return bad(format!("lr {} must be positive", self.lr));
+        }
+        if !(0.0..1.0).contains(&self.warmup_ratio) {
+            return bad(format!("warmup_ratio {} must be in [0, 1)", self.warmup_ratio));
+        }
+        if self.weight_decay < 0.0 || self.max_grad_norm < 0.0 {
+            return bad("weight_decay and max_grad_norm must not be negative".into());
+        }
+        Ok(())
+    }
+}

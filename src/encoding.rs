@@ -1,0 +1,198 @@
+//! The one encoder for train, evaluate and tag: tokenization, word alignment,
+//! gold-label alignment and windowing are written here once.
+
+use std::ops::Range;
+use std::path::Path;
+
+use tokenizers::Tokenizer;
+
+use crate::document::Document;
+use crate::error::{Error, Result};
+use crate::label::{LabelSet, Tag};
+
+/// Tag id used for sub-tokens, special tokens and padding that the loss ignores.
+pub const IGNORE: i64 = -100;
+
+/// A pre-tokenizer word of a document: a half-open code-point range and its first sub-token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// First code point, inclusive.
+    pub start: usize,
+    /// Last code point, exclusive.
+    pub end: usize,
+    /// Index of the word's first sub-token in [`Encoding::ids`].
+    pub first_token: usize,
+}
+
+/// A tokenized document: sub-token ids without special tokens, their words, and
+/// (for gold documents) one tag id per word.
+#[derive(Debug, Clone)]
+pub struct Encoding {
+    /// Sub-token ids.
+    pub ids: Vec<u32>,
+    /// Word index of each sub-token.
+    pub token_word: Vec<usize>,
+    /// Words in text order.
+    pub words: Vec<Word>,
+    /// Gold tag id per word (`LabelSet::tag_id`), when encoded with labels.
+    pub word_tags: Option<Vec<usize>>,
+}
+
+/// Wraps the model folder's `tokenizer.json` with padding and truncation turned off
+/// (windowing is ours) and the special tokens the encoder expects.
+#[derive(Clone)]
+pub struct Encoder {
+    tokenizer: Tokenizer,
+    /// Id of the sequence-start token (`[CLS]`).
+    pub cls: u32,
+    /// Id of the sequence-end token (`[SEP]`).
+    pub sep: u32,
+    /// Id of the padding token.
+    pub pad: u32,
+}
+
+impl Encoder {
+    /// Loads `tokenizer.json`. Padding and truncation stored in the file are turned off.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let mut tokenizer =
+            Tokenizer::from_file(path).map_err(|e| Error::model(path, format!("cannot load tokenizer: {e}")))?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| Error::model(path, format!("cannot turn truncation off: {e}")))?;
+        let find = |names: &[&str]| names.iter().find_map(|n| tokenizer.token_to_id(n));
+        let cls = find(&["[CLS]", "<s>"]).ok_or_else(|| Error::model(path, "no [CLS] token in the vocabulary"))?;
+        let sep = find(&["[SEP]", "</s>"]).ok_or_else(|| Error::model(path, "no [SEP] token in the vocabulary"))?;
+        let pad = find(&["[PAD]", "<pad>"]).unwrap_or(0);
+        Ok(Encoder {
+            tokenizer,
+            cls,
+            sep,
+            pad,
+        })
+    }
+
+    /// Tokenizes a document. With `labels`, also aligns its entities to words: a
+    /// word takes the label of the entity it overlaps, `B-` on the entity's first
+    /// word and `I-` after. An entity label missing from `labels` is an error.
+    pub fn encode(&self, doc: &Document, labels: Option<&LabelSet>) -> Result<Encoding> {
+        let enc = self
+            .tokenizer
+            .encode_char_offsets(doc.text.as_str(), false)
+            .map_err(|e| Error::Tokenizer(format!("document {:?}: {e}", doc.id)))?;
+        let mut words: Vec<Word> = Vec::new();
+        let mut token_word = Vec::with_capacity(enc.get_ids().len());
+        let mut last_word_id: Option<u32> = None;
+        for (t, (&(s, e), wid)) in enc.get_offsets().iter().zip(enc.get_word_ids()).enumerate() {
+            // A token without a word id (rare) is its own word.
+            let new_word = wid.is_none() || *wid != last_word_id || words.is_empty();
+            if new_word {
+                words.push(Word { start: s, end: e, first_token: t });
+            } else if let Some(w) = words.last_mut() {
+                w.start = w.start.min(s);
+                w.end = w.end.max(e);
+            }
+            last_word_id = *wid;
+            token_word.push(words.len() - 1);
+        }
+        let word_tags = labels.map(|set| align_tags(doc, &words, set)).transpose()?;
+        Ok(Encoding {
+            ids: enc.get_ids().to_vec(),
+            token_word,
+            words,
+            word_tags,
+        })
+    }
+}
+
+fn align_tags(doc: &Document, words: &[Word], set: &LabelSet) -> Result<Vec<usize>> {
+    let mut tags = vec![set.tag_id(Tag::Outside); words.len()];
+    let mut w = 0;
+    for e in &doc.entities {
+        let k = set.index(&e.label).ok_or_else(|| {
+            Error::Config(format!(
+                "document {:?}: label {:?} is not in the model's label set ({set})",
+                doc.id, e.label
+            ))
+        })?;
+        while w < words.len() && words[w].end <= e.start {
+            w += 1;
+        }
+        let mut first = true;
+        while w < words.len() && words[w].start < e.end {
+            tags[w] = set.tag_id(if first { Tag::Begin(k) } else { Tag::Inside(k) });
+            first = false;
+            w += 1;
+        }
+    }
+    Ok(tags)
+}
+
+impl Encoding {
+    /// Splits the sub-tokens into windows of at most `content_len` tokens (the
+    /// encoder's maximum length less its two special tokens) that overlap by about
+    /// `overlap` tokens. Windows start on a word's first sub-token where possible,
+    /// and together they cover every token: nothing is truncated.
+    pub fn windows(&self, content_len: usize, overlap: usize) -> Vec<Range<usize>> {
+        let n = self.ids.len();
+        let content_len = content_len.max(1);
+        if n <= content_len {
+            return vec![0..n];
+        }
+        let stride = content_len.saturating_sub(overlap).max(1);
+        let mut out = Vec::new();
+        let mut start = 0;
+        loop {
+            let end = (start + content_len).min(n);
+            out.push(start..end);
+            if end == n {
+                return out;
+            }
+            let mut next = start + stride;
+            let word_start = self.words[self.token_word[next]].first_token;
+            if word_start > start {
+                next = word_start;
+            }
+            start = next;
+        }
+    }
+
+    /// For each word, the window (index into `windows`) where its first sub-token
+    /// sits furthest from a window edge.
+    pub fn best_window(&self, windows: &[Range<usize>]) -> Vec<usize> {
+        self.words
+            .iter()
+            .map(|w| {
+                let t = w.first_token;
+                let mut best = (0usize, -1i64);
+                for (i, r) in windows.iter().enumerate() {
+                    if r.contains(&t) {
+                        let d = (t - r.start).min(r.end - 1 - t) as i64;
+                        if d > best.1 {
+                            best = (i, d);
+                        }
+                    }
+                }
+                best.0
+            })
+            .collect()
+    }
+
+    /// Tag ids for the positions of window `range` framed by `[CLS]`/`[SEP]`:
+    /// the word's tag on its first sub-token, [`IGNORE`] elsewhere. Needs gold tags.
+    pub fn window_targets(&self, range: &Range<usize>) -> Vec<i64> {
+        let tags = self.word_tags.as_deref().unwrap_or(&[]);
+        let mut out = Vec::with_capacity(range.len() + 2);
+        out.push(IGNORE);
+        for t in range.clone() {
+            let w = self.token_word[t];
+            let first = self.words[w].first_token == t;
+            out.push(match (first, tags.get(w)) {
+                (true, Some(&tag)) => tag as i64,
+                _ => IGNORE,
+            });
+        }
+        out.push(IGNORE);
+        out
+    }
+}

@@ -1,0 +1,73 @@
+//! The library's one error type. Messages lead with their subject
+//! (`data/train.jsonl:12: span 40..38 is reversed`); sources are kept.
+
+use std::path::PathBuf;
+
+/// Every failure the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A corpus or input file is malformed at a given line (1-based).
+    #[error("{path}:{line}: {message}")]
+    Data {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A JSON document failed to parse.
+    #[error("{path}:{line}: invalid JSON: {source}")]
+    Json {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A model folder is missing a file or holds an inconsistent one.
+    #[error("{path}: {message}")]
+    Model { path: PathBuf, message: String },
+    /// The tokenizer failed to load or encode.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A configuration value is out of range.
+    #[error("config: {0}")]
+    Config(String),
+    /// Tensor arithmetic failed (shape mismatch, missing weight...).
+    #[error("tensor: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+/// Result with the library's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A data error at `path:line`.
+    pub fn data(path: impl Into<PathBuf>, line: usize, message: impl Into<String>) -> Self {
+        Error::Data {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// A model-folder error about `path`.
+    pub fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Model {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

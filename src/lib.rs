@@ -1,0 +1,28 @@
+//! conflict-ner: fine-tune a BERT-family encoder to tag entities in conflict
+//! reports, tag new articles, and evaluate models.
+//!
+//! Data flows one way, each arrow one function:
+//! corpus ([`corpus::read_corpus`]) → encoded windows ([`encoding::Encoder::encode`],
+//! [`batch::examples`]) → model ([`model::TokenClassifier::forward_t`]) → tags
+//! ([`decode::viterbi`]) → spans ([`decode::tags_to_entities`]) → metrics
+//! ([`metrics::Evaluation`]) or output.
+
+pub mod batch;
+pub mod check;
+pub mod config;
+pub mod corpus;
+pub mod decode;
+pub mod document;
+pub mod encoding;
+pub mod error;
+pub mod label;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod model_dir;
+pub mod rng;
+pub mod tagger;
+pub mod train;
+
+pub use document::{Document, Entity};
+pub use error::{Error, Result};

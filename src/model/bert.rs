@@ -1,0 +1,209 @@
+//! A BERT encoder with differentiable layer norm and real dropout, in the
+//! Hugging Face weight layout.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use candle_core::{DType, Tensor, D};
+use serde::{Deserialize, Serialize};
+
+use super::dropout::Dropout;
+use super::layer_norm::LayerNorm;
+use super::linear::Linear;
+use super::params::{Init, Params};
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+
+fn default_eps() -> f64 {
+    1e-12
+}
+fn default_dropout() -> f32 {
+    0.1
+}
+fn default_act() -> String {
+    "gelu".into()
+}
+fn default_type_vocab() -> usize {
+    2
+}
+fn default_init_range() -> f32 {
+    0.02
+}
+
+/// The fields of a Hugging Face BERT `config.json` that the encoder uses.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BertConfig {
+    pub vocab_size: usize,
+    pub hidden_size: usize,
+    pub num_hidden_layers: usize,
+    pub num_attention_heads: usize,
+    pub intermediate_size: usize,
+    pub max_position_embeddings: usize,
+    #[serde(default = "default_type_vocab")]
+    pub type_vocab_size: usize,
+    #[serde(default = "default_act")]
+    pub hidden_act: String,
+    #[serde(default = "default_dropout")]
+    pub hidden_dropout_prob: f32,
+    #[serde(default = "default_dropout")]
+    pub attention_probs_dropout_prob: f32,
+    #[serde(default = "default_eps")]
+    pub layer_norm_eps: f64,
+    #[serde(default = "default_init_range")]
+    pub initializer_range: f32,
+}
+
+impl BertConfig {
+    /// Reads and checks `config.json`.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let cfg: BertConfig =
+            serde_json::from_str(&text).map_err(|e| Error::model(path, format!("not a BERT config: {e}")))?;
+        if cfg.hidden_size % cfg.num_attention_heads != 0 {
+            return Err(Error::model(
+                path,
+                format!("hidden_size {} is not a multiple of num_attention_heads {}", cfg.hidden_size, cfg.num_attention_heads),
+            ));
+        }
+        if !matches!(cfg.hidden_act.as_str(), "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu") {
+            return Err(Error::model(path, format!("hidden_act {:?} is not supported", cfg.hidden_act)));
+        }
+        Ok(cfg)
+    }
+}
+
+/// Token ids and masks for one batch; all `[batch, seq]`.
+pub struct BertInput {
+    /// Token ids (`u32`).
+    pub ids: Tensor,
+    /// Token type ids (`u32`).
+    pub type_ids: Tensor,
+    /// 1.0 on real tokens, 0.0 on padding (`f32`).
+    pub mask: Tensor,
+}
+
+struct Embeddings {
+    word: Tensor,
+    position: Tensor,
+    token_type: Tensor,
+    norm: LayerNorm,
+    dropout: Dropout,
+}
+
+struct Layer {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    attn_out: Linear,
+    attn_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    out_norm: LayerNorm,
+    dropout: Dropout,
+    attn_dropout: Dropout,
+}
+
+/// The encoder stack: embeddings then `num_hidden_layers` transformer layers.
+pub struct Bert {
+    embeddings: Embeddings,
+    layers: Vec<Layer>,
+    heads: usize,
+    act: String,
+}
+
+impl Bert {
+    /// Builds the encoder, taking weights from `p` (names without the `bert.` prefix).
+    pub fn new(p: &mut Params, cfg: &BertConfig) -> Result<Self> {
+        let h = cfg.hidden_size;
+        let std = cfg.initializer_range;
+        let eps = cfg.layer_norm_eps;
+        let embeddings = Embeddings {
+            word: p.get("embeddings.word_embeddings.weight", &[cfg.vocab_size, h], Init::Normal(std))?,
+            position: p.get("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h], Init::Normal(std))?,
+            token_type: p.get("embeddings.token_type_embeddings.weight", &[cfg.type_vocab_size, h], Init::Normal(std))?,
+            norm: LayerNorm::new(p, "embeddings.LayerNorm", h, eps)?,
+            dropout: Dropout::new(cfg.hidden_dropout_prob),
+        };
+        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
+        for i in 0..cfg.num_hidden_layers {
+            let pre = format!("encoder.layer.{i}");
+            layers.push(Layer {
+                query: Linear::new(p, &format!("{pre}.attention.self.query"), h, h, std)?,
+                key: Linear::new(p, &format!("{pre}.attention.self.key"), h, h, std)?,
+                value: Linear::new(p, &format!("{pre}.attention.self.value"), h, h, std)?,
+                attn_out: Linear::new(p, &format!("{pre}.attention.output.dense"), h, h, std)?,
+                attn_norm: LayerNorm::new(p, &format!("{pre}.attention.output.LayerNorm"), h, eps)?,
+                intermediate: Linear::new(p, &format!("{pre}.intermediate.dense"), h, cfg.intermediate_size, std)?,
+                output: Linear::new(p, &format!("{pre}.output.dense"), cfg.intermediate_size, h, std)?,
+                out_norm: LayerNorm::new(p, &format!("{pre}.output.LayerNorm"), h, eps)?,
+                dropout: Dropout::new(cfg.hidden_dropout_prob),
+                attn_dropout: Dropout::new(cfg.attention_probs_dropout_prob),
+            });
+        }
+        Ok(Bert {
+            embeddings,
+            layers,
+            heads: cfg.num_attention_heads,
+            act: cfg.hidden_act.clone(),
+        })
+    }
+
+    /// Last hidden state `[batch, seq, hidden]`. Dropout is on when `rng` is given.
+    pub fn forward(&self, input: &BertInput, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
+        let (b, t) = input.ids.dims2()?;
+        let e = &self.embeddings;
+        let hidden = e.word.dim(1)?;
+        let max_pos = e.position.dim(0)?;
+        if t > max_pos {
+            return Err(Error::Config(format!(
+                "sequence of {t} tokens exceeds the encoder's {max_pos} positions: lower --max-len"
+            )));
+        }
+        let words = e.word.embedding_rows(&input.ids.flatten_all()?)?.reshape((b, t, hidden))?;
+        let types = e.token_type.embedding_rows(&input.type_ids.flatten_all()?)?.reshape((b, t, hidden))?;
+        let pos = e.position.narrow(0, 0, t)?.unsqueeze(0)?;
+        let x = words.add(&types)?.broadcast_add(&pos)?;
+        let mut x = e.dropout.forward(&e.norm.forward(&x)?, rng)?;
+        // Additive mask [b, 1, 1, t]: 0 on tokens, a large negative on padding.
+        let bias = ((input.mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?.reshape((b, 1, 1, t))?;
+        for layer in &self.layers {
+            x = layer.forward(&x, &bias, self.heads, &self.act, rng)?;
+        }
+        Ok(x)
+    }
+}
+
+trait EmbeddingRows {
+    fn embedding_rows(&self, ids: &Tensor) -> candle_core::Result<Tensor>;
+}
+
+impl EmbeddingRows for Tensor {
+    fn embedding_rows(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
+        self.index_select(ids, 0)
+    }
+}
+
+impl Layer {
+    fn forward(&self, x: &Tensor, bias: &Tensor, heads: usize, act: &str, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
+        let (b, t, h) = x.dims3()?;
+        let hd = h / heads;
+        let split = |y: Tensor| -> Result<Tensor> { Ok(y.reshape((b, t, heads, hd))?.transpose(1, 2)?.contiguous()?) };
+        let q = split(self.query.forward(x)?)?;
+        let k = split(self.key.forward(x)?)?;
+        let v = split(self.value.forward(x)?)?;
+        let scores = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?.broadcast_add(bias)?;
+        let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
+        let probs = self.attn_dropout.forward(&probs, rng)?;
+        let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
+        let attn = self.dropout.forward(&self.attn_out.forward(&ctx)?, rng)?;
+        let x = self.attn_norm.forward(&attn.add(x)?)?;
+        let inter = self.intermediate.forward(&x)?;
+        let inter = match act {
+            "gelu" => inter.gelu_erf()?,
+            "relu" => inter.relu()?,
+            _ => inter.gelu()?,
+        };
+        let out = self.dropout.forward(&self.output.forward(&inter)?, rng)?;
+        self.out_norm.forward(&out.add(&x)?)
+    }
+}

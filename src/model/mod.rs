@@ -1,0 +1,107 @@
+//! The network: a BERT encoder and a token-classification head.
+
+mod bert;
+mod dropout;
+mod layer_norm;
+mod linear;
+mod params;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::{Tensor, Var};
+
+pub use bert::{Bert, BertConfig, BertInput};
+pub use params::{normalise_name, read_checkpoint, Params};
+
+use crate::error::Result;
+use crate::rng::Rng;
+use dropout::Dropout;
+use linear::Linear;
+
+/// BERT plus dropout and a linear layer giving one score per tag class.
+pub struct TokenClassifier {
+    /// The encoder.
+    pub bert: Bert,
+    dropout: Dropout,
+    classifier: Linear,
+    vars: Vec<(String, Var)>,
+    rng: RefCell<Rng>,
+}
+
+impl TokenClassifier {
+    /// Builds the model from checkpoint tensors (see [`read_checkpoint`]); tensors
+    /// missing from it (the head, for a base model) are initialised from `seed`.
+    /// Returns the model and the names it initialised.
+    pub fn new(
+        cfg: &BertConfig,
+        num_tags: usize,
+        weights: HashMap<String, Tensor>,
+        seed: u64,
+        trainable: bool,
+    ) -> Result<(Self, Vec<String>)> {
+        let mut p = Params::new(weights, seed, trainable);
+        let bert = Bert::new(&mut p, cfg)?;
+        let classifier = Linear::new(&mut p, "classifier", cfg.hidden_size, num_tags, cfg.initializer_range)?;
+        let initialised = p.initialised.clone();
+        let encoder_missing: Vec<&String> = initialised.iter().filter(|n| !n.starts_with("classifier")).collect();
+        if !encoder_missing.is_empty() {
+            return Err(crate::error::Error::Config(format!(
+                "the checkpoint lacks encoder weights: {}",
+                encoder_missing.iter().take(5).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        Ok((
+            TokenClassifier {
+                bert,
+                dropout: Dropout::new(cfg.hidden_dropout_prob),
+                classifier,
+                vars: p.vars().to_vec(),
+                rng: RefCell::new(Rng::new(seed.wrapping_add(1))),
+            },
+            initialised,
+        ))
+    }
+
+    /// A model whose encoder is randomly initialised (tests and benchmarks).
+    pub fn random(cfg: &BertConfig, num_tags: usize, seed: u64) -> Result<Self> {
+        let mut p = Params::new(HashMap::new(), seed, true);
+        let bert = Bert::new(&mut p, cfg)?;
+        let classifier = Linear::new(&mut p, "classifier", cfg.hidden_size, num_tags, cfg.initializer_range)?;
+        Ok(TokenClassifier {
+            bert,
+            dropout: Dropout::new(cfg.hidden_dropout_prob),
+            classifier,
+            vars: p.vars().to_vec(),
+            rng: RefCell::new(Rng::new(seed.wrapping_add(1))),
+        })
+    }
+
+    /// Tag scores (logits) `[batch, seq, num_tags]`; dropout is on when `train`.
+    pub fn forward_t(&self, input: &BertInput, train: bool) -> Result<Tensor> {
+        let rng = train.then_some(&self.rng);
+        let hidden = self.bert.forward(input, rng)?;
+        self.classifier.forward(&self.dropout.forward(&hidden, rng)?)
+    }
+
+    /// Every parameter by name (encoder names without a prefix, then `classifier.*`).
+    pub fn vars(&self) -> &[(String, Var)] {
+        &self.vars
+    }
+
+    /// Saves every parameter to `path` as safetensors, in the layout of Hugging
+    /// Face's `BertForTokenClassification` (`bert.`-prefixed encoder names).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let map: HashMap<String, Tensor> = self
+            .vars
+            .iter()
+            .map(|(n, v)| {
+                let name = if n.starts_with("classifier") { n.clone() } else { format!("bert.{n}") };
+                (name, v.as_tensor().detach())
+            })
+            .collect();
+        candle_core::safetensors::save(&map, path)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,177 @@
+//! The model folder: what `train` writes and `tag`/`evaluate` read.
+//!
+//! | file | contents |
+//! |---|---|
+//! | `config.json` | the encoder's Hugging Face config, plus `id2label`/`label2id` |
+//! | `tokenizer.json` | the base model's tokenizer |
+//! | `labels.json` | the label set: `{"scheme": "IOB2", "labels": [...]}` |
+//! | `model.safetensors` | all weights, `BertForTokenClassification` names |
+//! | `training-config.json` | the effective [`TrainConfig`] |
+//! | `training-report.json` | per-epoch dev scores, wall time, tokens/s, data files with sha256, seed |
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::TrainConfig;
+use crate::encoding::Encoder;
+use crate::error::{Error, Result};
+use crate::label::LabelSet;
+use crate::model::{read_checkpoint, BertConfig, TokenClassifier};
+use crate::tagger::Tagger;
+use crate::train::TrainReport;
+
+#[derive(Serialize, Deserialize)]
+struct LabelsFile {
+    scheme: String,
+    labels: Vec<String>,
+}
+
+/// Checks that a base-model folder has what training needs, naming what is missing.
+pub fn check_base_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::model(
+            dir,
+            "base model folder not found: run scripts/fetch-base-model.sh (or pass --base DIR with config.json, tokenizer.json and model.safetensors)",
+        ));
+    }
+    for f in ["config.json", "tokenizer.json"] {
+        if !dir.join(f).is_file() {
+            return Err(Error::model(dir.join(f), "missing from the model folder"));
+        }
+    }
+    Ok(())
+}
+
+/// Builds a trainable model from a base folder: encoder weights loaded, head
+/// initialised from `seed`.
+pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tagger> {
+    check_base_dir(dir)?;
+    let bert_cfg = BertConfig::from_file(&dir.join("config.json"))?;
+    let weights = read_checkpoint(dir)?;
+    let (model, _) = TokenClassifier::new(&bert_cfg, labels.num_tags(), drop_head(weights), cfg.seed, true)?;
+    Ok(Tagger {
+        model,
+        encoder: Encoder::from_file(&dir.join("tokenizer.json"))?,
+        labels: labels.clone(),
+        max_len: cfg.max_len,
+        window_overlap: cfg.window_overlap,
+        batch_size: cfg.eval_batch_size,
+    })
+}
+
+/// A base checkpoint's own head (another task's) is never reused.
+fn drop_head(mut w: HashMap<String, candle_core::Tensor>) -> HashMap<String, candle_core::Tensor> {
+    w.retain(|k, _| !k.starts_with("classifier.") && !k.starts_with("pooler.") && !k.starts_with("cls."));
+    w
+}
+
+/// Loads a trained model folder for inference.
+pub fn load_tagger(dir: &Path) -> Result<Tagger> {
+    let need = |f: &str| -> Result<PathBuf> {
+        let p = dir.join(f);
+        if p.is_file() {
+            Ok(p)
+        } else {
+            Err(Error::model(&p, "missing: is this a model folder written by `conflict-ner train`?"))
+        }
+    };
+    let labels_path = need("labels.json")?;
+    let text = std::fs::read_to_string(&labels_path).map_err(|e| Error::io(&labels_path, e))?;
+    let lf: LabelsFile = serde_json::from_str(&text).map_err(|e| Error::model(&labels_path, e.to_string()))?;
+    let labels = LabelSet::new(lf.labels);
+    let cfg_path = need("training-config.json")?;
+    let cfg = TrainConfig::from_file(&cfg_path)?;
+    let bert_cfg = BertConfig::from_file(&need("config.json")?)?;
+    need("model.safetensors")?;
+    let weights = read_checkpoint(dir)?;
+    let (model, initialised) = TokenClassifier::new(&bert_cfg, labels.num_tags(), weights, 0, false)?;
+    if !initialised.is_empty() {
+        return Err(Error::model(dir.join("model.safetensors"), format!("lacks {}", initialised.join(", "))));
+    }
+    Ok(Tagger {
+        model,
+        encoder: Encoder::from_file(&need("tokenizer.json")?)?,
+        labels,
+        max_len: cfg.max_len,
+        window_overlap: cfg.window_overlap,
+        batch_size: cfg.eval_batch_size,
+    })
+}
+
+/// Writes a model folder atomically: everything goes to a temporary sibling
+/// folder that is then renamed over `dir`, so a crash never leaves a half-written model.
+pub fn save_model(
+    dir: &Path,
+    tagger: &Tagger,
+    base: &Path,
+    cfg: &TrainConfig,
+    report: &TrainReport,
+) -> Result<()> {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let write = |f: &str, bytes: Vec<u8>| -> Result<()> {
+        let p = tmp.join(f);
+        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, e))
+    };
+    // config.json: the base config, made loadable as BertForTokenClassification.
+    let cfg_path = base.join("config.json");
+    let text = std::fs::read_to_string(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+    let mut config: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::model(&cfg_path, e.to_string()))?;
+    let names: Vec<String> = (0..tagger.labels.num_tags()).map(|i| tagger.labels.tag_name(tagger.labels.tag(i))).collect();
+    if let Some(obj) = config.as_object_mut() {
+        obj.insert("architectures".into(), serde_json::json!(["BertForTokenClassification"]));
+        obj.insert("id2label".into(), names.iter().enumerate().map(|(i, n)| (i.to_string(), serde_json::json!(n))).collect());
+        obj.insert("label2id".into(), names.iter().enumerate().map(|(i, n)| (n.clone(), serde_json::json!(i))).collect());
+    }
+    write("config.json", pretty(&config))?;
+    let tok = base.join("tokenizer.json");
+    std::fs::copy(&tok, tmp.join("tokenizer.json")).map_err(|e| Error::io(&tok, e))?;
+    let labels = LabelsFile {
+        scheme: "IOB2".into(),
+        labels: tagger.labels.labels().to_vec(),
+    };
+    write("labels.json", pretty(&labels))?;
+    write("training-config.json", pretty(cfg))?;
+    write("training-report.json", pretty(report))?;
+    tagger.model.save(&tmp.join("model.safetensors"))?;
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    }
+    Ok(())
+}
+
+fn pretty<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut s = serde_json::to_vec_pretty(v).unwrap_or_default();
+    s.push(b'\n');
+    s
+}
+
+/// Hex sha256 of a file.
+pub fn file_sha256(path: &Path) -> Result<String> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

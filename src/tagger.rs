@@ -1,0 +1,93 @@
+//! Inference: documents → windows → tag scores → constrained tags → entities.
+
+use candle_core::D;
+
+use crate::batch::{examples, make_batch, sorted_batches};
+use crate::decode::{tags_to_entities, viterbi};
+use crate::document::Document;
+use crate::encoding::{Encoder, Encoding};
+use crate::error::Result;
+use crate::label::LabelSet;
+use crate::model::TokenClassifier;
+
+/// A trained model with everything needed to tag text.
+pub struct Tagger {
+    /// The network.
+    pub model: TokenClassifier,
+    /// The model folder's tokenizer.
+    pub encoder: Encoder,
+    /// The label set the head predicts.
+    pub labels: LabelSet,
+    /// Encoder window in sub-tokens, special tokens included.
+    pub max_len: usize,
+    /// Sub-tokens shared by consecutive windows.
+    pub window_overlap: usize,
+    /// Windows per forward pass.
+    pub batch_size: usize,
+}
+
+impl Tagger {
+    /// Tags documents; returns them in the same order with predicted entities
+    /// (code-point offsets, scores in `[0, 1]`) in place of any gold ones.
+    /// Long documents are windowed; each word takes the prediction of the window
+    /// where it sits furthest from an edge.
+    pub fn tag(&self, docs: &[Document]) -> Result<Vec<Document>> {
+        let encodings: Vec<Encoding> = docs.iter().map(|d| self.encoder.encode(d, None)).collect::<Result<_>>()?;
+        let scores = self.word_scores(&encodings)?;
+        Ok(docs
+            .iter()
+            .zip(&encodings)
+            .zip(scores)
+            .map(|((doc, enc), scores)| {
+                let tags = viterbi(&scores, &self.labels);
+                let probs: Vec<f32> = tags
+                    .iter()
+                    .zip(&scores)
+                    .map(|(t, row)| row[self.labels.tag_id(*t)].exp())
+                    .collect();
+                Document {
+                    id: doc.id.clone(),
+                    text: doc.text.clone(),
+                    entities: tags_to_entities(&enc.words, &tags, &probs, &self.labels),
+                }
+            })
+            .collect())
+    }
+
+    /// Log-probabilities `[word][tag]` for each document's words.
+    fn word_scores(&self, encodings: &[Encoding]) -> Result<Vec<Vec<Vec<f32>>>> {
+        let exs = examples(encodings, &self.encoder, self.max_len, self.window_overlap);
+        // Per example: log-probabilities per position.
+        let mut out: Vec<Vec<Vec<f32>>> = vec![Vec::new(); exs.len()];
+        let lengths: Vec<usize> = exs.iter().map(|e| e.ids.len()).collect();
+        for batch_idx in sorted_batches(&lengths, self.batch_size) {
+            let refs: Vec<_> = batch_idx.iter().map(|&i| &exs[i]).collect();
+            let batch = make_batch(&refs, self.encoder.pad)?;
+            let logits = self.model.forward_t(&batch.input, false)?;
+            let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?.to_vec3::<f32>()?;
+            for (row, &i) in logp.into_iter().zip(&batch_idx) {
+                out[i] = row;
+            }
+        }
+        let mut per_doc: Vec<Vec<(std::ops::Range<usize>, Vec<Vec<f32>>)>> = vec![Vec::new(); encodings.len()];
+        for (ex, rows) in exs.into_iter().zip(out) {
+            per_doc[ex.doc].push((ex.window, rows));
+        }
+        Ok(encodings
+            .iter()
+            .zip(per_doc)
+            .map(|(enc, wins)| {
+                let ranges: Vec<_> = wins.iter().map(|(r, _)| r.clone()).collect();
+                enc.best_window(&ranges)
+                    .into_iter()
+                    .zip(&enc.words)
+                    .map(|(wi, word)| {
+                        let (range, rows) = &wins[wi];
+                        // +1 skips [CLS].
+                        rows[word.first_token - range.start + 1].clone()
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,254 @@
+//! Fine-tuning: encoded batches → masked loss → AdamW, with dev evaluation,
+//! best-model selection by dev micro-F1 and early stopping.
+
+use std::time::Instant;
+
+use candle_core::{Tensor, Var};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use serde::{Deserialize, Serialize};
+
+use crate::batch::{bucketed_batches, examples, make_batch, Example};
+use crate::config::TrainConfig;
+use crate::document::Document;
+use crate::error::Result;
+use crate::loss::masked_cross_entropy;
+use crate::metrics::{Evaluation, Report};
+use crate::rng::Rng;
+use crate::tagger::Tagger;
+
+/// Progress of one optimizer step.
+#[derive(Debug, Clone)]
+pub struct StepInfo {
+    /// 1-based step over the whole run.
+    pub step: usize,
+    /// Planned steps over all epochs.
+    pub total_steps: usize,
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// This batch's loss.
+    pub loss: f32,
+    /// Learning rate used for this step.
+    pub lr: f64,
+    /// Real tokens per second over the epoch so far.
+    pub tokens_per_s: f64,
+}
+
+/// One dev evaluation during training.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvalRecord {
+    pub epoch: usize,
+    pub step: usize,
+    /// Mean training loss since the previous evaluation.
+    pub train_loss: f64,
+    /// Dev scores; `None` without a dev set.
+    pub dev: Option<Report>,
+    /// Whether this evaluation gave the best dev micro-F1 so far.
+    pub best: bool,
+    /// Seconds since training began.
+    pub elapsed_s: f64,
+    /// Real training tokens per second since the previous evaluation.
+    pub tokens_per_s: f64,
+}
+
+/// A data file used for training, for the report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataFile {
+    pub role: String,
+    pub path: String,
+    pub sha256: String,
+    pub documents: usize,
+}
+
+/// What `training-report.json` holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrainReport {
+    pub seed: u64,
+    pub base_model: String,
+    pub data: Vec<DataFile>,
+    pub evaluations: Vec<EvalRecord>,
+    /// Step of the kept weights.
+    pub best_step: usize,
+    pub best_dev_micro_f1: Option<f64>,
+    pub stopped_early: bool,
+    pub wall_time_s: f64,
+    /// Real training tokens per second over the whole run (evaluation excluded).
+    pub train_tokens_per_s: f64,
+    pub train_windows: usize,
+}
+
+/// Receives training progress (the binary draws it; the library never prints).
+pub trait Observer {
+    /// Training is about to start.
+    fn start(&mut self, _total_steps: usize) {}
+    /// A step finished.
+    fn step(&mut self, _info: &StepInfo) {}
+    /// A dev evaluation finished; `epoch_end` when it closes an epoch.
+    fn evaluated(&mut self, _record: &EvalRecord, _epoch_end: bool, _epochs: usize) {}
+}
+
+/// Does nothing.
+impl Observer for () {}
+
+/// Fine-tunes `tagger` (built by [`crate::model_dir::load_base`]) on `train`,
+/// selecting by dev micro-F1 when `dev` is given; on return the tagger holds the
+/// best weights. `report.data`/`base_model` are left for the caller to fill.
+pub fn train(
+    tagger: &mut Tagger,
+    cfg: &TrainConfig,
+    train: &[Document],
+    dev: Option<&[Document]>,
+    observer: &mut dyn Observer,
+) -> Result<TrainReport> {
+    cfg.validate()?;
+    let started = Instant::now();
+    let encodings = train
+        .iter()
+        .map(|d| tagger.encoder.encode(d, Some(&tagger.labels)))
+        .collect::<Result<Vec<_>>>()?;
+    let exs = examples(&encodings, &tagger.encoder, cfg.max_len, cfg.window_overlap);
+    let lengths: Vec<usize> = exs.iter().map(|e| e.ids.len()).collect();
+    let steps_per_epoch = exs.len().div_ceil(cfg.batch_size);
+    let total_steps = steps_per_epoch * cfg.epochs;
+    let warmup = (total_steps as f64 * cfg.warmup_ratio).round() as usize;
+    let schedule = |step: usize| -> f64 {
+        if step < warmup {
+            cfg.lr * (step + 1) as f64 / warmup as f64
+        } else {
+            cfg.lr * (total_steps - step) as f64 / (total_steps - warmup).max(1) as f64
+        }
+    };
+    let (decay, no_decay): (Vec<_>, Vec<_>) = tagger.model.vars().iter().partition(|(n, _)| !n.ends_with(".bias") && !n.contains("LayerNorm"));
+    let vars = |v: Vec<&(String, Var)>| v.into_iter().map(|(_, v)| v.clone()).collect::<Vec<Var>>();
+    let adam = |wd: f64| ParamsAdamW { lr: cfg.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: wd };
+    let mut opt_decay = AdamW::new(vars(decay), adam(cfg.weight_decay))?;
+    let mut opt_plain = AdamW::new(vars(no_decay), adam(0.0))?;
+
+    let mut rng = Rng::new(cfg.seed);
+    let mut report = TrainReport {
+        seed: cfg.seed,
+        train_windows: exs.len(),
+        ..Default::default()
+    };
+    let mut best: Option<(f64, Vec<Tensor>)> = None;
+    let mut since_best = 0;
+    let mut step = 0;
+    let mut train_time = 0.0;
+    let mut train_tokens = 0usize;
+    observer.start(total_steps);
+    'epochs: for epoch in 1..=cfg.epochs {
+        let (mut loss_sum, mut loss_n, mut win_tokens, mut win_start) = (0.0f64, 0usize, 0usize, Instant::now());
+        let (mut epoch_tokens, epoch_start) = (0usize, Instant::now());
+        let batches = bucketed_batches(&lengths, cfg.batch_size, &mut rng);
+        let n_batches = batches.len();
+        for (bi, idx) in batches.into_iter().enumerate() {
+            let t0 = Instant::now();
+            let refs: Vec<&Example> = idx.iter().map(|&i| &exs[i]).collect();
+            let batch = make_batch(&refs, tagger.encoder.pad)?;
+            let lr = schedule(step);
+            opt_decay.set_learning_rate(lr);
+            opt_plain.set_learning_rate(lr);
+            let logits = tagger.model.forward_t(&batch.input, true)?;
+            let loss = masked_cross_entropy(&logits, &batch.targets)?;
+            let mut grads = loss.backward()?;
+            if cfg.max_grad_norm > 0.0 {
+                clip_grad_norm(&mut grads, tagger.model.vars(), cfg.max_grad_norm)?;
+            }
+            opt_decay.step(&grads)?;
+            opt_plain.step(&grads)?;
+            step += 1;
+            let loss = loss.to_scalar::<f32>()?;
+            loss_sum += loss as f64;
+            loss_n += 1;
+            train_time += t0.elapsed().as_secs_f64();
+            train_tokens += batch.tokens;
+            win_tokens += batch.tokens;
+            epoch_tokens += batch.tokens;
+            observer.step(&StepInfo {
+                step,
+                total_steps,
+                epoch,
+                loss,
+                lr,
+                tokens_per_s: epoch_tokens as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9),
+            });
+            let epoch_end = bi + 1 == n_batches;
+            let periodic = cfg.eval_every > 0 && step % cfg.eval_every == 0;
+            if !(epoch_end || periodic) {
+                continue;
+            }
+            let dev_report = dev.map(|d| evaluate(tagger, d)).transpose()?;
+            let f1 = dev_report.as_ref().map(|r| r.micro.f1);
+            let improved = match (&best, f1) {
+                (_, None) => true,
+                (None, Some(_)) => true,
+                (Some((b, _)), Some(f)) => f > *b,
+            };
+            if improved {
+                best = Some((f1.unwrap_or(0.0), snapshot(tagger.model.vars())?));
+                report.best_step = step;
+                report.best_dev_micro_f1 = f1;
+                since_best = 0;
+            } else {
+                since_best += 1;
+            }
+            let record = EvalRecord {
+                epoch,
+                step,
+                train_loss: loss_sum / loss_n.max(1) as f64,
+                dev: dev_report,
+                best: improved,
+                elapsed_s: started.elapsed().as_secs_f64(),
+                tokens_per_s: win_tokens as f64 / win_start.elapsed().as_secs_f64().max(1e-9),
+            };
+            observer.evaluated(&record, epoch_end, cfg.epochs);
+            report.evaluations.push(record);
+            (loss_sum, loss_n, win_tokens, win_start) = (0.0, 0, 0, Instant::now());
+            if dev.is_some() && cfg.patience > 0 && since_best >= cfg.patience {
+                report.stopped_early = true;
+                break 'epochs;
+            }
+        }
+    }
+    if let Some((_, weights)) = best {
+        for ((_, var), w) in tagger.model.vars().iter().zip(weights) {
+            var.set(&w)?;
+        }
+    }
+    report.wall_time_s = started.elapsed().as_secs_f64();
+    report.train_tokens_per_s = train_tokens as f64 / train_time.max(1e-9);
+    Ok(report)
+}
+
+/// Tags `gold` documents and scores the predictions against them.
+pub fn evaluate(tagger: &Tagger, gold: &[Document]) -> Result<Report> {
+    let pred = tagger.tag(gold)?;
+    let mut ev = Evaluation::default();
+    for (g, p) in gold.iter().zip(&pred) {
+        ev.add(g, p);
+    }
+    Ok(ev.report())
+}
+
+/// Rescales all gradients so their global L2 norm is at most `max_norm`; returns the norm before.
+pub fn clip_grad_norm(grads: &mut candle_core::backprop::GradStore, vars: &[(String, Var)], max_norm: f64) -> Result<f64> {
+    let mut total = 0f64;
+    for (_, v) in vars {
+        if let Some(g) = grads.get(v.as_tensor()) {
+            total += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
+        }
+    }
+    let norm = total.sqrt();
+    if norm > max_norm {
+        let scale = max_norm / (norm + 1e-6);
+        for (_, v) in vars {
+            if let Some(g) = grads.remove(v.as_tensor()) {
+                grads.insert(v.as_tensor(), (g * scale)?);
+            }
+        }
+    }
+    Ok(norm)
+}
+
+fn snapshot(vars: &[(String, Var)]) -> Result<Vec<Tensor>> {
+    Ok(vars.iter().map(|(_, v)| v.as_tensor().detach().copy()).collect::<candle_core::Result<_>>()?)
+}
