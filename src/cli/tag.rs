@@ -29,21 +29,23 @@ pub struct TagArgs {
 pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     let tagger = load_tagger(&a.model)?;
     let inputs = if a.inputs.is_empty() { vec![PathBuf::from("-")] } else { a.inputs.clone() };
-    let mut files = Vec::new();
-    for input in &inputs {
-        expand(input, &mut files)?;
-    }
     let bar = doc_bar(quiet, None);
     bar.set_message("tagging");
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for file in &files {
-        let docs = read_input(file)?;
-        for chunk in docs.chunks(a.chunk.max(1)) {
-            let pred = tag_chunk(&tagger, chunk).with_context(|| format!("tagging {}", file.display()))?;
-            write_jsonl(&mut out, &pred)?;
-            out.flush()?;
-            bar.inc(chunk.len() as u64);
+    // Inputs are read one at a time and output is flushed per chunk, so a bad
+    // input later on loses nothing already written.
+    for input in &inputs {
+        let mut files = Vec::new();
+        expand(input, &mut files)?;
+        for file in &files {
+            let docs = read_input(file)?;
+            for chunk in docs.chunks(a.chunk.max(1)) {
+                let pred = tag_chunk(&tagger, chunk).with_context(|| format!("tagging {}", file.display()))?;
+                write_jsonl(&mut out, &pred)?;
+                out.flush()?;
+                bar.inc(chunk.len() as u64);
+            }
         }
     }
     bar.finish_and_clear();
