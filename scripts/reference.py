@@ -16,6 +16,7 @@ Example:
 """
 import argparse
 import json
+import os
 import random
 import resource
 import sys
@@ -44,6 +45,12 @@ SAMPLES = [
 
 def versions():
     return {"torch": torch.__version__, "transformers": transformers.__version__}
+
+
+def machine():
+    """Load average (1 min) when done: values well above the thread count mean other
+    work (e.g. a cargo build) shared the cores and the timing is not trustworthy."""
+    return {"threads": torch.get_num_threads(), "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
 def peak_rss_mb():
@@ -180,20 +187,21 @@ def cmd_bench(a):
             a.model, num_labels=len(labels)).train()
         opt = torch.optim.AdamW(model.parameters(), lr=5e-5)
         real = padded = 0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for ids, mask, types, lab in batches:
             loss = train_step(model, opt, ids, mask, types, lab)
             real += int(mask.sum())
             padded += ids.numel()
         wall = time.perf_counter() - t0
+        cpu_util = (time.process_time() - c0) / wall
         print(json.dumps({"impl": "pytorch", "mode": "epoch", "file": str(a.epoch_conll),
                           "sentences": n_sent, "batches": len(batches), "labels": len(labels),
                           "real_tokens": real, "padded_tokens": padded,
                           "tokens_per_s": round(real / wall, 1),
                           "padded_tokens_per_s": round(padded / wall, 1),
-                          "wall_s": round(wall, 2), "last_loss": round(loss, 4),
-                          "peak_rss_mb": round(peak_rss_mb(), 1), "threads": a.threads,
-                          **versions()}))
+                          "wall_s": round(wall, 2), "cpu_util": round(cpu_util, 2),
+                          "last_loss": round(loss, 4),
+                          "peak_rss_mb": round(peak_rss_mb(), 1), **machine(), **versions()}))
         return
 
     g = torch.Generator().manual_seed(0)
@@ -217,14 +225,16 @@ def cmd_bench(a):
 
     for _ in range(a.warmup):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(a.steps):
         step()
-    ms = (time.perf_counter() - t0) * 1000 / a.steps
+    wall = time.perf_counter() - t0
+    cpu_util = (time.process_time() - c0) / wall  # ~threads when the cores were ours
+    ms = wall * 1000 / a.steps
     print(json.dumps({"impl": "pytorch", "mode": a.mode, "batch": a.batch, "seq": a.seq,
                       "tokens_per_s": round(a.batch * a.seq / (ms / 1000), 1),
                       "ms_per_step": round(ms, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
-                      "threads": a.threads, "steps": a.steps, **versions()}))
+                      "steps": a.steps, "cpu_util": round(cpu_util, 2), **machine(), **versions()}))
 
 
 def main():

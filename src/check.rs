@@ -222,6 +222,7 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
         }
         let mut count = 0;
         let mut first: Option<&Located> = None;
+        let mut where_: Vec<String> = Vec::new();
         for d in docs {
             let t = &d.doc.text;
             let covered: Vec<(usize, usize)> = {
@@ -237,11 +238,19 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
                 }
                 count += 1;
                 first.get_or_insert(d);
+                if where_.len() < 5 {
+                    where_.push(format!("{}@{}", d.doc.id, t[..b].chars().count()));
+                }
             }
         }
         if count > 0 {
             let l: Vec<String> = labels.iter().map(|(l, ids)| format!("{l} ×{}", ids.len())).collect();
-            warn(findings, format!("{text:?} is tagged elsewhere ({}) but appears {count} time(s) untagged", l.join(", ")), first);
+            let more = if count > where_.len() { ", ..." } else { "" };
+            warn(
+                findings,
+                format!("{text:?} is tagged elsewhere ({}) but appears {count} time(s) untagged (at {}{more})", l.join(", "), where_.join(", ")),
+                first,
+            );
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod model_dir;
+pub mod optim;
 pub mod rng;
 pub mod tagger;
 pub mod train;

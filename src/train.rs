@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use candle_core::{Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::{Deserialize, Serialize};
 
 use crate::batch::{bucketed_batches, examples, make_batch, Example};
@@ -13,6 +12,7 @@ use crate::document::Document;
 use crate::error::Result;
 use crate::loss::masked_cross_entropy;
 use crate::metrics::{Evaluation, Report};
+use crate::optim::{AdamW, AdamWConfig};
 use crate::rng::Rng;
 use crate::tagger::Tagger;
 
@@ -117,11 +117,11 @@ pub fn train(
             cfg.lr * (total_steps - step) as f64 / (total_steps - warmup).max(1) as f64
         }
     };
-    let (decay, no_decay): (Vec<_>, Vec<_>) = tagger.model.vars().iter().partition(|(n, _)| !n.ends_with(".bias") && !n.contains("LayerNorm"));
-    let vars = |v: Vec<&(String, Var)>| v.into_iter().map(|(_, v)| v.clone()).collect::<Vec<Var>>();
-    let adam = |wd: f64| ParamsAdamW { lr: cfg.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: wd };
-    let mut opt_decay = AdamW::new(vars(decay), adam(cfg.weight_decay))?;
-    let mut opt_plain = AdamW::new(vars(no_decay), adam(0.0))?;
+    // No weight decay on biases and layer-norm weights.
+    let mut opt = AdamW::new(
+        tagger.model.vars().iter().map(|(n, v)| (v.clone(), !n.ends_with(".bias") && !n.contains("LayerNorm"))),
+        AdamWConfig { weight_decay: cfg.weight_decay, ..AdamWConfig::default() },
+    );
 
     let mut rng = Rng::new(cfg.seed);
     let mut report = TrainReport {
@@ -145,16 +145,11 @@ pub fn train(
             let refs: Vec<&Example> = idx.iter().map(|&i| &exs[i]).collect();
             let batch = make_batch(&refs, tagger.encoder.pad)?;
             let lr = schedule(step);
-            opt_decay.set_learning_rate(lr);
-            opt_plain.set_learning_rate(lr);
             let logits = tagger.model.forward_t(&batch.input, true)?;
             let loss = masked_cross_entropy(&logits, &batch.targets)?;
-            let mut grads = loss.backward()?;
-            if cfg.max_grad_norm > 0.0 {
-                clip_grad_norm(&mut grads, tagger.model.vars(), cfg.max_grad_norm)?;
-            }
-            opt_decay.step(&grads)?;
-            opt_plain.step(&grads)?;
+            let grads = loss.backward()?;
+            let scale = clip_scale(opt.grad_norm(&grads)?, cfg.max_grad_norm);
+            opt.step(&grads, lr, scale)?;
             step += 1;
             let loss = loss.to_scalar::<f32>()?;
             loss_sum += loss as f64;
@@ -229,24 +224,14 @@ pub fn evaluate(tagger: &Tagger, gold: &[Document]) -> Result<Report> {
     Ok(ev.report())
 }
 
-/// Rescales all gradients so their global L2 norm is at most `max_norm`; returns the norm before.
-pub fn clip_grad_norm(grads: &mut candle_core::backprop::GradStore, vars: &[(String, Var)], max_norm: f64) -> Result<f64> {
-    let mut total = 0f64;
-    for (_, v) in vars {
-        if let Some(g) = grads.get(v.as_tensor()) {
-            total += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
-        }
+/// The factor that brings a gradient of global norm `norm` down to `max_norm`
+/// (1 when it is already within it, or when clipping is off with `max_norm` 0).
+pub fn clip_scale(norm: f64, max_norm: f64) -> f64 {
+    if max_norm > 0.0 && norm > max_norm {
+        max_norm / (norm + 1e-6)
+    } else {
+        1.0
     }
-    let norm = total.sqrt();
-    if norm > max_norm {
-        let scale = max_norm / (norm + 1e-6);
-        for (_, v) in vars {
-            if let Some(g) = grads.remove(v.as_tensor()) {
-                grads.insert(v.as_tensor(), (g * scale)?);
-            }
-        }
-    }
-    Ok(norm)
 }
 
 fn snapshot(vars: &[(String, Var)]) -> Result<Vec<Tensor>> {

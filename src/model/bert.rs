@@ -4,13 +4,14 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use candle_core::{DType, Tensor, D};
+use candle_core::{DType, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::dropout::Dropout;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
 use super::params::{Init, Params};
+use super::softmax::masked_softmax;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 
@@ -164,10 +165,9 @@ impl Bert {
         let pos = e.position.narrow(0, 0, t)?.unsqueeze(0)?;
         let x = words.add(&types)?.broadcast_add(&pos)?;
         let mut x = e.dropout.forward(&e.norm.forward(&x)?, rng)?;
-        // Additive mask [b, 1, 1, t]: 0 on tokens, a large negative on padding.
-        let bias = ((input.mask.to_dtype(DType::F32)? - 1.0)? * 1e9)?.reshape((b, 1, 1, t))?;
+        let mask = input.mask.to_dtype(DType::F32)?;
         for layer in &self.layers {
-            x = layer.forward(&x, &bias, self.heads, &self.act, rng)?;
+            x = layer.forward(&x, &mask, self.heads, &self.act, rng)?;
         }
         Ok(x)
     }
@@ -184,15 +184,15 @@ impl EmbeddingRows for Tensor {
 }
 
 impl Layer {
-    fn forward(&self, x: &Tensor, bias: &Tensor, heads: usize, act: &str, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor, mask: &Tensor, heads: usize, act: &str, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
         let (b, t, h) = x.dims3()?;
         let hd = h / heads;
         let split = |y: Tensor| -> Result<Tensor> { Ok(y.reshape((b, t, heads, hd))?.transpose(1, 2)?.contiguous()?) };
-        let q = split(self.query.forward(x)?)?;
+        // Scaling q (smaller than the scores) before the product.
+        let q = split((self.query.forward(x)? * (1.0 / (hd as f64).sqrt()))?)?;
         let k = split(self.key.forward(x)?)?;
         let v = split(self.value.forward(x)?)?;
-        let scores = (q.matmul(&k.t()?)? * (1.0 / (hd as f64).sqrt()))?.broadcast_add(bias)?;
-        let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
+        let probs = masked_softmax(&q.matmul(&k.t()?)?, mask)?;
         let probs = self.attn_dropout.forward(&probs, rng)?;
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
         let attn = self.dropout.forward(&self.attn_out.forward(&ctx)?, rng)?;

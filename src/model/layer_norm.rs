@@ -1,9 +1,11 @@
-//! Layer normalisation composed from differentiable ops (candle's fused
-//! `ops::layer_norm` has no backward, which silently stops gradients).
+//! Layer normalisation as one fused CPU op with its own backward (candle's
+//! fused `ops::layer_norm` has no backward, which silently stops gradients).
 
-use candle_core::{Tensor, D};
+use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
+use rayon::prelude::*;
 
 use super::params::{Init, Params};
+use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
 
 /// `y = (x - mean) / sqrt(var + eps) * weight + bias` over the last dimension.
@@ -25,10 +27,109 @@ impl LayerNorm {
 
     /// Normalises `x` of shape `[..., dim]`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let mean = x.mean_keepdim(D::Minus1)?;
-        let centred = x.broadcast_sub(&mean)?;
-        let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
-        let normed = centred.broadcast_div(&(var + self.eps)?.sqrt()?)?;
-        Ok(normed.broadcast_mul(&self.weight)?.broadcast_add(&self.bias)?)
+        let x = x.contiguous()?;
+        Ok(x.apply_op3(&self.weight, &self.bias, LayerNormOp { eps: self.eps as f32 })?)
+    }
+}
+
+/// The fused op: rows of the last dimension are normalised in parallel.
+struct LayerNormOp {
+    eps: f32,
+}
+
+/// Mean and reciprocal standard deviation of a row.
+fn moments(row: &[f32], eps: f32) -> (f32, f32) {
+    let n = row.len() as f32;
+    let mean = row.iter().sum::<f32>() / n;
+    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    (mean, 1.0 / (var + eps).sqrt())
+}
+
+impl CustomOp3 for LayerNormOp {
+    fn name(&self) -> &'static str {
+        "layer-norm"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = f32_slice(xs, xl, self.name())?;
+        let w = f32_slice(ws, wl, self.name())?;
+        let b = f32_slice(bs, bl, self.name())?;
+        let dim = w.len();
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(dim).zip(x.par_chunks(dim)).for_each(|(o, row)| {
+            let (mean, rstd) = moments(row, self.eps);
+            for i in 0..dim {
+                o[i] = (row[i] - mean) * rstd * w[i] + b[i];
+            }
+        });
+        Ok((CpuStorage::F32(out), xl.shape().clone()))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let dim = w.elem_count();
+        let (gx, gw, gb) = with_f32(x, |x| {
+            with_f32(w, |w| {
+                with_f32(grad, |g| {
+                    let mut gx = vec![0f32; x.len()];
+                    // Per-row input gradients, with per-chunk partial sums for weight and bias.
+                    let partial: Vec<(Vec<f32>, Vec<f32>)> = gx
+                        .par_chunks_mut(dim * 64)
+                        .zip(x.par_chunks(dim * 64).zip(g.par_chunks(dim * 64)))
+                        .map(|(gxc, (xc, gc))| {
+                            let mut gw = vec![0f32; dim];
+                            let mut gb = vec![0f32; dim];
+                            for ((gxr, xr), gr) in gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim)) {
+                                let (mean, rstd) = moments(xr, self.eps);
+                                let (mut sum_gw, mut sum_gwx) = (0f32, 0f32);
+                                for i in 0..dim {
+                                    let xh = (xr[i] - mean) * rstd;
+                                    gw[i] += gr[i] * xh;
+                                    gb[i] += gr[i];
+                                    let gwi = gr[i] * w[i];
+                                    sum_gw += gwi;
+                                    sum_gwx += gwi * xh;
+                                }
+                                let n = dim as f32;
+                                for i in 0..dim {
+                                    let xh = (xr[i] - mean) * rstd;
+                                    gxr[i] = rstd / n * (n * gr[i] * w[i] - sum_gw - xh * sum_gwx);
+                                }
+                            }
+                            (gw, gb)
+                        })
+                        .collect();
+                    let mut gw = vec![0f32; dim];
+                    let mut gb = vec![0f32; dim];
+                    for (pw, pb) in partial {
+                        for i in 0..dim {
+                            gw[i] += pw[i];
+                            gb[i] += pb[i];
+                        }
+                    }
+                    (gx, gw, gb)
+                })
+            })
+        })???;
+        let dev = x.device();
+        Ok((
+            Some(Tensor::from_vec(gx, x.shape(), dev)?),
+            Some(Tensor::from_vec(gw, w.shape(), dev)?),
+            Some(Tensor::from_vec(gb, w.shape(), dev)?),
+        ))
     }
 }

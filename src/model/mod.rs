@@ -5,6 +5,8 @@ mod dropout;
 mod layer_norm;
 mod linear;
 mod params;
+mod softmax;
+mod storage;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -14,6 +16,7 @@ use candle_core::{Tensor, Var};
 
 pub use bert::{Bert, BertConfig, BertInput};
 pub use params::{normalise_name, read_checkpoint, Params};
+pub use storage::{f32_slice, with_f32};
 
 use crate::error::Result;
 use crate::rng::Rng;

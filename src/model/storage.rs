@@ -1,0 +1,24 @@
+//! Direct access to the `f32` data of CPU tensors, for the fused ops.
+
+use candle_core::{CpuStorage, Layout, Result, Storage, Tensor};
+
+/// The contiguous `f32` slice of a CPU storage under `layout`.
+pub fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Result<&'a [f32]> {
+    let CpuStorage::F32(data) = storage else {
+        candle_core::bail!("{op}: expects f32 tensors")
+    };
+    match layout.contiguous_offsets() {
+        Some((a, b)) => Ok(&data[a..b]),
+        None => candle_core::bail!("{op}: expects contiguous tensors"),
+    }
+}
+
+/// Runs `f` over the contiguous `f32` data of a CPU tensor (copying only if it is strided).
+pub fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
+    let t = if t.is_contiguous() { t.clone() } else { t.contiguous()? };
+    let (storage, layout) = t.storage_and_layout();
+    match &*storage {
+        Storage::Cpu(s) => Ok(f(f32_slice(s, layout, "with_f32")?)),
+        _ => candle_core::bail!("with_f32: expects a CPU tensor"),
+    }
+}
