@@ -52,10 +52,13 @@ impl Observer for TrainProgress {
             None => "no dev set".into(),
         };
         let what = if epoch_end { format!("epoch {}/{}", r.epoch, epochs) } else { format!("step {}", r.step) };
-        b.println(format!(
-            "{what}  loss {:.4}  {dev}  {:.0} tok/s  {:.0}s",
-            r.train_loss, r.tokens_per_s, r.elapsed_s
-        ));
+        let line = format!("{what}  loss {:.4}  {dev}  {:.0} tok/s  {:.0}s", r.train_loss, r.tokens_per_s, r.elapsed_s);
+        // Off a terminal the bar draws nothing, but the per-epoch line still belongs in the log.
+        if b.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            b.println(line);
+        }
     }
 }
 
