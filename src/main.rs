@@ -17,6 +17,11 @@ fn main() -> ExitCode {
     // Training frees and reallocates the same large buffers every step; returning
     // them to the OS made the kernel zero fresh pages for a fifth of the run time.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // candle's elementwise thread pool spin-waits against rayon's (used by gemm and
+    // our fused ops); on a 2-core machine one candle thread ran training 2-3x faster.
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
     let args = cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,

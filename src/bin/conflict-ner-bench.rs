@@ -38,6 +38,11 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> anyhow::Result<()> {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // candle's elementwise thread pool spin-waits against rayon's (used by gemm and
+    // our fused ops); on a 2-core machine one candle thread ran training 2-3x faster.
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = argv.first().cloned() else { bail!("usage: conflict-ner-bench parity|step --model DIR ...") };
     let mut args = HashMap::new();
