@@ -23,7 +23,12 @@ pub struct Example {
 }
 
 /// Every window of every encoding as an example. `max_len` counts the special tokens.
-pub fn examples(encodings: &[Encoding], encoder: &Encoder, max_len: usize, overlap: usize) -> Vec<Example> {
+pub fn examples(
+    encodings: &[Encoding],
+    encoder: &Encoder,
+    max_len: usize,
+    overlap: usize,
+) -> Vec<Example> {
     let mut out = Vec::new();
     for (doc, enc) in encodings.iter().enumerate() {
         for window in enc.windows(max_len.saturating_sub(2), overlap) {
@@ -97,7 +102,10 @@ pub fn bucketed_batches(lengths: &[usize], batch_size: usize, rng: &mut Rng) -> 
 pub fn sorted_batches(lengths: &[usize], batch_size: usize) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(lengths[i]));
-    order.chunks(batch_size.max(1)).map(|c| c.to_vec()).collect()
+    order
+        .chunks(batch_size.max(1))
+        .map(|c| c.to_vec())
+        .collect()
 }
 
 #[cfg(test)]

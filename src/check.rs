@@ -51,7 +51,10 @@ pub struct CheckReport {
 impl CheckReport {
     /// Number of error findings.
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -78,15 +81,31 @@ pub fn check_files(paths: &[&Path], opts: &CheckOptions) -> Result<CheckReport> 
     for path in paths {
         let content = crate::corpus::read_text(path)?;
         let p = path.display().to_string();
-        let mut stats = FileStats { path: p.clone(), ..Default::default() };
+        let mut stats = FileStats {
+            path: p.clone(),
+            ..Default::default()
+        };
         for (i, line) in content.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let mut err = |doc: &str, m: String| report.findings.push(Finding { severity: Severity::Error, path: p.clone(), line: i + 1, doc: doc.into(), message: m });
-            let Some(doc) = parse_line(line, &mut err) else { continue };
+            let mut err = |doc: &str, m: String| {
+                report.findings.push(Finding {
+                    severity: Severity::Error,
+                    path: p.clone(),
+                    line: i + 1,
+                    doc: doc.into(),
+                    message: m,
+                })
+            };
+            let Some(doc) = parse_line(line, &mut err) else {
+                continue;
+            };
             if let Some((fp, fl)) = ids.get(&doc.id) {
-                err(&doc.id, format!("duplicate id {:?} (first at {fp}:{fl})", doc.id));
+                err(
+                    &doc.id,
+                    format!("duplicate id {:?} (first at {fp}:{fl})", doc.id),
+                );
             } else {
                 ids.insert(doc.id.clone(), (p.clone(), i + 1));
             }
@@ -100,7 +119,11 @@ pub fn check_files(paths: &[&Path], opts: &CheckOptions) -> Result<CheckReport> 
             for e in &doc.entities {
                 *stats.labels.entry(e.label.clone()).or_default() += 1;
             }
-            docs.push(Located { path: p.clone(), line: i + 1, doc });
+            docs.push(Located {
+                path: p.clone(),
+                line: i + 1,
+                doc,
+            });
         }
         report.total.documents += stats.documents;
         report.total.words += stats.words;
@@ -137,14 +160,32 @@ fn parse_line(line: &str, err: &mut impl FnMut(&str, String)) -> Option<Document
         return None;
     };
     let mut entities = Vec::new();
-    for e in v.get("entities").and_then(Value::as_array).into_iter().flatten() {
-        let (s, t, l) = (e.get("start").and_then(Value::as_i64), e.get("end").and_then(Value::as_i64), e.get("label").and_then(Value::as_str));
+    for e in v
+        .get("entities")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (s, t, l) = (
+            e.get("start").and_then(Value::as_i64),
+            e.get("end").and_then(Value::as_i64),
+            e.get("label").and_then(Value::as_str),
+        );
         match (s, t, l) {
-            (Some(s), Some(t), Some(l)) if s >= 0 && t >= 0 => entities.push(Entity::new(s as usize, t as usize, l)),
-            _ => err(&id, format!("entity {e} needs non-negative integer start, end and a string label")),
+            (Some(s), Some(t), Some(l)) if s >= 0 && t >= 0 => {
+                entities.push(Entity::new(s as usize, t as usize, l))
+            }
+            _ => err(
+                &id,
+                format!("entity {e} needs non-negative integer start, end and a string label"),
+            ),
         }
     }
-    Some(Document { id, text: text.to_string(), entities })
+    Some(Document {
+        id,
+        text: text.to_string(),
+        entities,
+    })
 }
 
 fn is_word_char(c: char) -> bool {
@@ -165,7 +206,13 @@ fn check_spans(doc: &Document, opts: &CheckOptions, err: &mut impl FnMut(&str, S
             continue;
         }
         if e.end > chars.len() {
-            err(&doc.id, format!("{at} is out of range: the text has {} code points", chars.len()));
+            err(
+                &doc.id,
+                format!(
+                    "{at} is out of range: the text has {} code points",
+                    chars.len()
+                ),
+            );
             continue;
         }
         let surface: String = chars[e.start..e.end].iter().collect();
@@ -173,11 +220,21 @@ fn check_spans(doc: &Document, opts: &CheckOptions, err: &mut impl FnMut(&str, S
         // An abbreviation's trailing period belongs to the span (`U.S.`).
         let abbrev = last == '.' && surface.chars().filter(|&c| c == '.').count() >= 2;
         if !is_word_char(first) || !(is_word_char(last) || abbrev) {
-            err(&doc.id, format!("{at} {surface:?} starts or ends on whitespace or punctuation"));
+            err(
+                &doc.id,
+                format!("{at} {surface:?} starts or ends on whitespace or punctuation"),
+            );
         }
         if let Some(labels) = &opts.labels {
             if !labels.contains(&e.label) {
-                err(&doc.id, format!("{at} {surface:?}: label {:?} is not in the declared set ({})", e.label, labels.join(", ")));
+                err(
+                    &doc.id,
+                    format!(
+                        "{at} {surface:?}: label {:?} is not in the declared set ({})",
+                        e.label,
+                        labels.join(", ")
+                    ),
+                );
             }
         }
         spans.push(e);
@@ -185,7 +242,13 @@ fn check_spans(doc: &Document, opts: &CheckOptions, err: &mut impl FnMut(&str, S
     spans.sort_by_key(|e| (e.start, e.end));
     for w in spans.windows(2) {
         if w[1].start < w[0].end {
-            err(&doc.id, format!("span {}..{} ({}) overlaps span {}..{} ({})", w[1].start, w[1].end, w[1].label, w[0].start, w[0].end, w[0].label));
+            err(
+                &doc.id,
+                format!(
+                    "span {}..{} ({}) overlaps span {}..{} ({})",
+                    w[1].start, w[1].end, w[1].label, w[0].start, w[0].end, w[0].label
+                ),
+            );
         }
     }
 }
@@ -195,9 +258,19 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
     let mut by_text: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for d in docs {
         let starts = char_byte_starts(&d.doc.text);
-        for e in d.doc.entities.iter().filter(|e| e.start < e.end && e.end < starts.len()) {
+        for e in d
+            .doc
+            .entities
+            .iter()
+            .filter(|e| e.start < e.end && e.end < starts.len())
+        {
             let s = d.doc.text[starts[e.start]..starts[e.end]].to_string();
-            by_text.entry(s).or_default().entry(e.label.clone()).or_default().push(d.doc.id.clone());
+            by_text
+                .entry(s)
+                .or_default()
+                .entry(e.label.clone())
+                .or_default()
+                .push(d.doc.id.clone());
         }
     }
     let warn = |findings: &mut Vec<Finding>, m: String, at: Option<&Located>| {
@@ -211,8 +284,15 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
     };
     for (text, labels) in &by_text {
         if labels.len() > 1 {
-            let parts: Vec<String> = labels.iter().map(|(l, ids)| format!("{l} ×{} (e.g. {})", ids.len(), ids[0])).collect();
-            warn(findings, format!("{text:?} carries different labels: {}", parts.join(", ")), None);
+            let parts: Vec<String> = labels
+                .iter()
+                .map(|(l, ids)| format!("{l} ×{} (e.g. {})", ids.len(), ids[0]))
+                .collect();
+            warn(
+                findings,
+                format!("{text:?} carries different labels: {}", parts.join(", ")),
+                None,
+            );
         }
     }
     // Untagged occurrences, at word boundaries, outside every entity.
@@ -227,11 +307,19 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
             let t = &d.doc.text;
             let covered: Vec<(usize, usize)> = {
                 let starts = char_byte_starts(t);
-                d.doc.entities.iter().filter(|e| e.end < starts.len()).map(|e| (starts[e.start], starts[e.end])).collect()
+                d.doc
+                    .entities
+                    .iter()
+                    .filter(|e| e.end < starts.len())
+                    .map(|e| (starts[e.start], starts[e.end]))
+                    .collect()
             };
             for (b, _) in t.match_indices(text.as_str()) {
                 let e = b + text.len();
-                let before = t[..b].chars().next_back().is_some_and(char::is_alphanumeric);
+                let before = t[..b]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
                 let after = t[e..].chars().next().is_some_and(char::is_alphanumeric);
                 if before || after || covered.iter().any(|&(s, x)| s <= b && e <= x) {
                     continue;
@@ -244,7 +332,10 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
             }
         }
         if count > 0 {
-            let l: Vec<String> = labels.iter().map(|(l, ids)| format!("{l} ×{}", ids.len())).collect();
+            let l: Vec<String> = labels
+                .iter()
+                .map(|(l, ids)| format!("{l} ×{}", ids.len()))
+                .collect();
             let more = if count > where_.len() { ", ..." } else { "" };
             warn(
                 findings,
@@ -256,11 +347,20 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
 }
 
 /// Word 5-gram shingles → Jaccard; warns on pairs at or above `threshold`. Returns the most similar pair.
-fn near_duplicates(docs: &[Located], threshold: f64, findings: &mut Vec<Finding>) -> Option<(String, String, f64)> {
+fn near_duplicates(
+    docs: &[Located],
+    threshold: f64,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, String, f64)> {
     let shingles: Vec<Vec<u64>> = docs
         .iter()
         .map(|d| {
-            let words: Vec<String> = d.doc.text.split_whitespace().map(|w| w.to_lowercase()).collect();
+            let words: Vec<String> = d
+                .doc
+                .text
+                .split_whitespace()
+                .map(|w| w.to_lowercase())
+                .collect();
             let mut set: Vec<u64> = words
                 .windows(5)
                 .map(|w| {
@@ -305,7 +405,10 @@ fn near_duplicates(docs: &[Located], threshold: f64, findings: &mut Vec<Finding>
                     path: docs[j].path.clone(),
                     line: docs[j].line,
                     doc: docs[j].doc.id.clone(),
-                    message: format!("near-duplicate of {:?} (word 5-gram Jaccard {jac:.2})", docs[i].doc.id),
+                    message: format!(
+                        "near-duplicate of {:?} (word 5-gram Jaccard {jac:.2})",
+                        docs[i].doc.id
+                    ),
                 });
             }
         }

@@ -79,7 +79,10 @@ impl TrainConfig {
             return bad("batch sizes must be at least 1".into());
         }
         if self.max_len < 8 {
-            return bad(format!("max_len {} is too small (at least 8)", self.max_len));
+            return bad(format!(
+                "max_len {} is too small (at least 8)",
+                self.max_len
+            ));
         }
         if self.window_overlap * 2 > self.max_len - 2 {
             return bad(format!(
@@ -92,7 +95,10 @@ impl TrainConfig {
             return bad(format!("lr {} must be positive", self.lr));
         }
         if !(0.0..1.0).contains(&self.warmup_ratio) {
-            return bad(format!("warmup_ratio {} must be in [0, 1)", self.warmup_ratio));
+            return bad(format!(
+                "warmup_ratio {} must be in [0, 1)",
+                self.warmup_ratio
+            ));
         }
         if self.weight_decay < 0.0 || self.max_grad_norm < 0.0 {
             return bad("weight_decay and max_grad_norm must not be negative".into());

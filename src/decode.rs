@@ -21,7 +21,13 @@ pub fn viterbi(scores: &[Vec<f32>], labels: &LabelSet) -> Vec<Tag> {
     }
     let tags: Vec<Tag> = (0..n).map(|i| labels.tag(i)).collect();
     let mut best: Vec<f32> = (0..n)
-        .map(|j| if allowed(None, tags[j]) { scores[0][j] } else { f32::NEG_INFINITY })
+        .map(|j| {
+            if allowed(None, tags[j]) {
+                scores[0][j]
+            } else {
+                f32::NEG_INFINITY
+            }
+        })
         .collect();
     let mut back: Vec<Vec<usize>> = Vec::with_capacity(scores.len());
     for row in &scores[1..] {
@@ -29,7 +35,10 @@ pub fn viterbi(scores: &[Vec<f32>], labels: &LabelSet) -> Vec<Tag> {
         let mut from = vec![0usize; n];
         for j in 0..n {
             for i in 0..n {
-                if best[i] > f32::NEG_INFINITY && allowed(Some(tags[i]), tags[j]) && best[i] > next[j] {
+                if best[i] > f32::NEG_INFINITY
+                    && allowed(Some(tags[i]), tags[j])
+                    && best[i] > next[j]
+                {
                     next[j] = best[i];
                     from[j] = i;
                 }
@@ -39,7 +48,9 @@ pub fn viterbi(scores: &[Vec<f32>], labels: &LabelSet) -> Vec<Tag> {
         back.push(from);
         best = next;
     }
-    let mut j = (0..n).max_by(|&a, &b| best[a].total_cmp(&best[b])).unwrap_or(0);
+    let mut j = (0..n)
+        .max_by(|&a, &b| best[a].total_cmp(&best[b]))
+        .unwrap_or(0);
     let mut path = vec![j];
     for from in back.iter().rev() {
         j = from[j];
@@ -76,7 +87,12 @@ pub fn tag_chunks(tags: &[Tag]) -> Vec<(usize, usize, usize)> {
 
 /// Entities over `words` (code-point spans) from their tags; the score of an
 /// entity is the mean probability of its words' tags (`probs[word]`, in `[0, 1]`).
-pub fn tags_to_entities(words: &[Word], tags: &[Tag], probs: &[f32], labels: &LabelSet) -> Vec<Entity> {
+pub fn tags_to_entities(
+    words: &[Word],
+    tags: &[Tag],
+    probs: &[f32],
+    labels: &LabelSet,
+) -> Vec<Entity> {
     tag_chunks(tags)
         .into_iter()
         .map(|(s, e, k)| {
@@ -100,7 +116,10 @@ mod tests {
     fn viterbi_never_opens_with_inside() {
         let labels = LabelSet::new(["LOC", "PER"]);
         // Argmax would give I-LOC, I-PER: both invalid.
-        let scores = vec![vec![-3.0, -2.0, -0.1, -5.0, -5.0], vec![-3.0, -5.0, -5.0, -2.5, -0.1]];
+        let scores = vec![
+            vec![-3.0, -2.0, -0.1, -5.0, -5.0],
+            vec![-3.0, -5.0, -5.0, -2.5, -0.1],
+        ];
         let tags = viterbi(&scores, &labels);
         assert_eq!(tags, vec![Tag::Begin(0), Tag::Begin(1)]);
     }
@@ -109,7 +128,15 @@ mod tests {
     fn chunks_follow_strict_iob2() {
         use Tag::*;
         // stray I-, label change mid-entity, adjacent same-label entities
-        let tags = [Inside(0), Begin(0), Inside(1), Begin(1), Begin(1), Inside(1), Outside];
+        let tags = [
+            Inside(0),
+            Begin(0),
+            Inside(1),
+            Begin(1),
+            Begin(1),
+            Inside(1),
+            Outside,
+        ];
         assert_eq!(tag_chunks(&tags), vec![(1, 2, 0), (3, 4, 1), (4, 6, 1)]);
     }
 }

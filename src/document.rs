@@ -62,10 +62,16 @@ impl Document {
         let len = self.char_len();
         for e in &self.entities {
             if e.start > e.end {
-                return Err(format!("span {}..{} ({}) is reversed", e.start, e.end, e.label));
+                return Err(format!(
+                    "span {}..{} ({}) is reversed",
+                    e.start, e.end, e.label
+                ));
             }
             if e.start == e.end {
-                return Err(format!("span {}..{} ({}) is empty", e.start, e.end, e.label));
+                return Err(format!(
+                    "span {}..{} ({}) is empty",
+                    e.start, e.end, e.label
+                ));
             }
             if e.end > len {
                 return Err(format!(
@@ -82,7 +88,12 @@ impl Document {
             if pair[1].start < pair[0].end {
                 return Err(format!(
                     "span {}..{} ({}) overlaps span {}..{} ({})",
-                    pair[1].start, pair[1].end, pair[1].label, pair[0].start, pair[0].end, pair[0].label
+                    pair[1].start,
+                    pair[1].end,
+                    pair[1].label,
+                    pair[0].start,
+                    pair[0].end,
+                    pair[0].label
                 ));
             }
         }
@@ -110,9 +121,16 @@ pub fn char_slice(text: &str, start: usize, end: usize) -> Option<&str> {
     if start > end {
         return None;
     }
-    let mut it = text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len()));
+    let mut it = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()));
     let b0 = it.nth(start)?;
-    let b1 = if end == start { b0 } else { it.nth(end - start - 1)? };
+    let b1 = if end == start {
+        b0
+    } else {
+        it.nth(end - start - 1)?
+    };
     Some(&text[b0..b1])
 }
 

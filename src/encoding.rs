@@ -54,15 +54,17 @@ pub struct Encoder {
 impl Encoder {
     /// Loads `tokenizer.json`. Padding and truncation stored in the file are turned off.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let mut tokenizer =
-            Tokenizer::from_file(path).map_err(|e| Error::model(path, format!("cannot load tokenizer: {e}")))?;
+        let mut tokenizer = Tokenizer::from_file(path)
+            .map_err(|e| Error::model(path, format!("cannot load tokenizer: {e}")))?;
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(None)
             .map_err(|e| Error::model(path, format!("cannot turn truncation off: {e}")))?;
         let find = |names: &[&str]| names.iter().find_map(|n| tokenizer.token_to_id(n));
-        let cls = find(&["[CLS]", "<s>"]).ok_or_else(|| Error::model(path, "no [CLS] token in the vocabulary"))?;
-        let sep = find(&["[SEP]", "</s>"]).ok_or_else(|| Error::model(path, "no [SEP] token in the vocabulary"))?;
+        let cls = find(&["[CLS]", "<s>"])
+            .ok_or_else(|| Error::model(path, "no [CLS] token in the vocabulary"))?;
+        let sep = find(&["[SEP]", "</s>"])
+            .ok_or_else(|| Error::model(path, "no [SEP] token in the vocabulary"))?;
         let pad = find(&["[PAD]", "<pad>"]).unwrap_or(0);
         Ok(Encoder {
             tokenizer,
@@ -87,7 +89,11 @@ impl Encoder {
             // A token without a word id (rare) is its own word.
             let new_word = wid.is_none() || *wid != last_word_id || words.is_empty();
             if new_word {
-                words.push(Word { start: s, end: e, first_token: t });
+                words.push(Word {
+                    start: s,
+                    end: e,
+                    first_token: t,
+                });
             } else if let Some(w) = words.last_mut() {
                 w.start = w.start.min(s);
                 w.end = w.end.max(e);
@@ -137,7 +143,7 @@ impl Encoding {
         let n = self.ids.len();
         let content_len = content_len.max(1);
         if n <= content_len {
-            return vec![0..n];
+            return std::iter::once(0..n).collect();
         }
         let stride = content_len.saturating_sub(overlap).max(1);
         let mut out = Vec::new();

@@ -34,7 +34,9 @@ impl std::str::FromStr for Scheme {
             "IOB1" => Ok(Scheme::Iob1),
             "IOB2" | "BIO" => Ok(Scheme::Iob2),
             "BIOES" | "IOBES" => Ok(Scheme::Bioes),
-            _ => Err(format!("unknown scheme {s:?} (expected IOB1, IOB2 or BIOES)")),
+            _ => Err(format!(
+                "unknown scheme {s:?} (expected IOB1, IOB2 or BIOES)"
+            )),
         }
     }
 }
@@ -61,7 +63,9 @@ impl RawTag {
         let (p, sep) = (chars.next(), chars.next());
         let label: String = chars.collect();
         match (p, sep) {
-            (Some(p @ ('B' | 'I' | 'E' | 'S' | 'L' | 'U')), Some('-' | '_')) if !label.is_empty() => {
+            (Some(p @ ('B' | 'I' | 'E' | 'S' | 'L' | 'U')), Some('-' | '_'))
+                if !label.is_empty() =>
+            {
                 let prefix = match p {
                     'L' => 'E',
                     'U' => 'S',

@@ -84,7 +84,11 @@ impl Evaluation {
 
     /// Per-label scores with micro and macro averages.
     pub fn report(&self) -> Report {
-        let labels: BTreeMap<String, Score> = self.counts.iter().map(|(l, c)| (l.clone(), c.score())).collect();
+        let labels: BTreeMap<String, Score> = self
+            .counts
+            .iter()
+            .map(|(l, c)| (l.clone(), c.score()))
+            .collect();
         let mut total = Counts::default();
         for c in self.counts.values() {
             total.add(*c);
@@ -116,10 +120,24 @@ pub struct Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = self.labels.keys().map(|l| l.len()).max().unwrap_or(5).max(9);
-        writeln!(f, "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}", "label", "precision", "recall", "f1", "support")?;
+        let width = self
+            .labels
+            .keys()
+            .map(|l| l.len())
+            .max()
+            .unwrap_or(5)
+            .max(9);
+        writeln!(
+            f,
+            "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}",
+            "label", "precision", "recall", "f1", "support"
+        )?;
         let row = |f: &mut fmt::Formatter<'_>, name: &str, s: &Score| {
-            writeln!(f, "{name:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}", s.precision, s.recall, s.f1, s.support)
+            writeln!(
+                f,
+                "{name:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}",
+                s.precision, s.recall, s.f1, s.support
+            )
         };
         for (l, s) in &self.labels {
             row(f, l, s)?;

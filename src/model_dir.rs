@@ -52,7 +52,13 @@ pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tag
     check_base_dir(dir)?;
     let bert_cfg = BertConfig::from_file(&dir.join("config.json"))?;
     let weights = read_checkpoint(dir)?;
-    let (model, _) = TokenClassifier::new(&bert_cfg, labels.num_tags(), drop_head(weights), cfg.seed, true)?;
+    let (model, _) = TokenClassifier::new(
+        &bert_cfg,
+        labels.num_tags(),
+        drop_head(weights),
+        cfg.seed,
+        true,
+    )?;
     Ok(Tagger {
         model,
         encoder: Encoder::from_file(&dir.join("tokenizer.json"))?,
@@ -65,7 +71,9 @@ pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tag
 
 /// A base checkpoint's own head (another task's) is never reused.
 fn drop_head(mut w: HashMap<String, candle_core::Tensor>) -> HashMap<String, candle_core::Tensor> {
-    w.retain(|k, _| !k.starts_with("classifier.") && !k.starts_with("pooler.") && !k.starts_with("cls."));
+    w.retain(|k, _| {
+        !k.starts_with("classifier.") && !k.starts_with("pooler.") && !k.starts_with("cls.")
+    });
     w
 }
 
@@ -76,21 +84,29 @@ pub fn load_tagger(dir: &Path) -> Result<Tagger> {
         if p.is_file() {
             Ok(p)
         } else {
-            Err(Error::model(&p, "missing: is this a model folder written by `conflict-ner train`?"))
+            Err(Error::model(
+                &p,
+                "missing: is this a model folder written by `conflict-ner train`?",
+            ))
         }
     };
     let labels_path = need("labels.json")?;
     let text = std::fs::read_to_string(&labels_path).map_err(|e| Error::io(&labels_path, e))?;
-    let lf: LabelsFile = serde_json::from_str(&text).map_err(|e| Error::model(&labels_path, e.to_string()))?;
+    let lf: LabelsFile =
+        serde_json::from_str(&text).map_err(|e| Error::model(&labels_path, e.to_string()))?;
     let labels = LabelSet::new(lf.labels);
     let cfg_path = need("training-config.json")?;
     let cfg = TrainConfig::from_file(&cfg_path)?;
     let bert_cfg = BertConfig::from_file(&need("config.json")?)?;
     need("model.safetensors")?;
     let weights = read_checkpoint(dir)?;
-    let (model, initialised) = TokenClassifier::new(&bert_cfg, labels.num_tags(), weights, 0, false)?;
+    let (model, initialised) =
+        TokenClassifier::new(&bert_cfg, labels.num_tags(), weights, 0, false)?;
     if !initialised.is_empty() {
-        return Err(Error::model(dir.join("model.safetensors"), format!("lacks {}", initialised.join(", "))));
+        return Err(Error::model(
+            dir.join("model.safetensors"),
+            format!("lacks {}", initialised.join(", ")),
+        ));
     }
     Ok(Tagger {
         model,
@@ -112,7 +128,10 @@ pub fn save_model(
     report: &TrainReport,
 ) -> Result<()> {
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
@@ -126,12 +145,32 @@ pub fn save_model(
     // config.json: the base config, made loadable as BertForTokenClassification.
     let cfg_path = base.join("config.json");
     let text = std::fs::read_to_string(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
-    let mut config: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::model(&cfg_path, e.to_string()))?;
-    let names: Vec<String> = (0..tagger.labels.num_tags()).map(|i| tagger.labels.tag_name(tagger.labels.tag(i))).collect();
+    let mut config: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::model(&cfg_path, e.to_string()))?;
+    let names: Vec<String> = (0..tagger.labels.num_tags())
+        .map(|i| tagger.labels.tag_name(tagger.labels.tag(i)))
+        .collect();
     if let Some(obj) = config.as_object_mut() {
-        obj.insert("architectures".into(), serde_json::json!(["BertForTokenClassification"]));
-        obj.insert("id2label".into(), names.iter().enumerate().map(|(i, n)| (i.to_string(), serde_json::json!(n))).collect());
-        obj.insert("label2id".into(), names.iter().enumerate().map(|(i, n)| (n.clone(), serde_json::json!(i))).collect());
+        obj.insert(
+            "architectures".into(),
+            serde_json::json!(["BertForTokenClassification"]),
+        );
+        obj.insert(
+            "id2label".into(),
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (i.to_string(), serde_json::json!(n)))
+                .collect(),
+        );
+        obj.insert(
+            "label2id".into(),
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), serde_json::json!(i)))
+                .collect(),
+        );
     }
     write("config.json", pretty(&config))?;
     let tok = base.join("tokenizer.json");

@@ -23,7 +23,12 @@ pub struct AdamWConfig {
 
 impl Default for AdamWConfig {
     fn default() -> Self {
-        AdamWConfig { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 }
+        AdamWConfig {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.01,
+        }
     }
 }
 
@@ -48,7 +53,12 @@ impl AdamW {
             .into_iter()
             .map(|(var, decay)| {
                 let n = var.elem_count();
-                Slot { var, decay, m: vec![0.0; n], v: vec![0.0; n] }
+                Slot {
+                    var,
+                    decay,
+                    m: vec![0.0; n],
+                    v: vec![0.0; n],
+                }
             })
             .collect();
         AdamW { slots, cfg, t: 0 }
@@ -59,7 +69,9 @@ impl AdamW {
         let mut total = 0f64;
         for s in &self.slots {
             if let Some(g) = grads.get(s.var.as_tensor()) {
-                total += with_f32(g, |g| g.par_iter().map(|x| (*x as f64) * (*x as f64)).sum::<f64>())?;
+                total += with_f32(g, |g| {
+                    g.par_iter().map(|x| (*x as f64) * (*x as f64)).sum::<f64>()
+                })?;
             }
         }
         Ok(total.sqrt())
@@ -73,7 +85,9 @@ impl AdamW {
         let bc1 = 1.0 - c.beta1.powi(self.t);
         let bc2 = 1.0 - c.beta2.powi(self.t);
         for s in &mut self.slots {
-            let Some(g) = grads.get(s.var.as_tensor()) else { continue };
+            let Some(g) = grads.get(s.var.as_tensor()) else {
+                continue;
+            };
             let g = g.contiguous()?;
             let op = Update {
                 moments: Mutex::new((&mut s.m, &mut s.v)),
@@ -81,7 +95,11 @@ impl AdamW {
                 b1: c.beta1 as f32,
                 b2: c.beta2 as f32,
                 eps: c.eps as f32,
-                decay: if s.decay { (lr * c.weight_decay) as f32 } else { 0.0 },
+                decay: if s.decay {
+                    (lr * c.weight_decay) as f32
+                } else {
+                    0.0
+                },
                 bc1: bc1 as f32,
                 bc2: bc2 as f32,
                 scale: grad_scale as f32,
@@ -109,12 +127,25 @@ impl InplaceOp2 for Update<'_> {
         "adamw"
     }
 
-    fn cpu_fwd(&self, dst: &mut CpuStorage, dst_l: &Layout, gs: &CpuStorage, gl: &Layout) -> candle_core::Result<()> {
-        let CpuStorage::F32(theta) = dst else { candle_core::bail!("adamw: f32 parameters only") };
-        let Some((a, b)) = dst_l.contiguous_offsets() else { candle_core::bail!("adamw: contiguous parameters only") };
+    fn cpu_fwd(
+        &self,
+        dst: &mut CpuStorage,
+        dst_l: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+    ) -> candle_core::Result<()> {
+        let CpuStorage::F32(theta) = dst else {
+            candle_core::bail!("adamw: f32 parameters only")
+        };
+        let Some((a, b)) = dst_l.contiguous_offsets() else {
+            candle_core::bail!("adamw: contiguous parameters only")
+        };
         let theta = &mut theta[a..b];
         let g = crate::model::f32_slice(gs, gl, "adamw")?;
-        let mut guard = self.moments.lock().map_err(|_| candle_core::Error::Msg("adamw: poisoned".into()))?;
+        let mut guard = self
+            .moments
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("adamw: poisoned".into()))?;
         let (m, v) = &mut *guard;
         const CHUNK: usize = 1 << 14;
         theta

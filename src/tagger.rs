@@ -10,6 +10,9 @@ use crate::error::Result;
 use crate::label::LabelSet;
 use crate::model::TokenClassifier;
 
+/// A window's sub-token range and its per-position log-probabilities.
+type WindowScores = (std::ops::Range<usize>, Vec<Vec<f32>>);
+
 /// A trained model with everything needed to tag text.
 pub struct Tagger {
     /// The network.
@@ -32,7 +35,10 @@ impl Tagger {
     /// Long documents are windowed; each word takes the prediction of the window
     /// where it sits furthest from an edge.
     pub fn tag(&self, docs: &[Document]) -> Result<Vec<Document>> {
-        let encodings: Vec<Encoding> = docs.iter().map(|d| self.encoder.encode(d, None)).collect::<Result<_>>()?;
+        let encodings: Vec<Encoding> = docs
+            .iter()
+            .map(|d| self.encoder.encode(d, None))
+            .collect::<Result<_>>()?;
         let scores = self.word_scores(&encodings)?;
         Ok(docs
             .iter()
@@ -69,7 +75,7 @@ impl Tagger {
                 out[i] = row;
             }
         }
-        let mut per_doc: Vec<Vec<(std::ops::Range<usize>, Vec<Vec<f32>>)>> = vec![Vec::new(); encodings.len()];
+        let mut per_doc: Vec<Vec<WindowScores>> = vec![Vec::new(); encodings.len()];
         for (ex, rows) in exs.into_iter().zip(out) {
             per_doc[ex.doc].push((ex.window, rows));
         }

@@ -119,8 +119,15 @@ pub fn train(
     };
     // No weight decay on biases and layer-norm weights.
     let mut opt = AdamW::new(
-        tagger.model.vars().iter().map(|(n, v)| (v.clone(), !n.ends_with(".bias") && !n.contains("LayerNorm"))),
-        AdamWConfig { weight_decay: cfg.weight_decay, ..AdamWConfig::default() },
+        tagger
+            .model
+            .vars()
+            .iter()
+            .map(|(n, v)| (v.clone(), !n.ends_with(".bias") && !n.contains("LayerNorm"))),
+        AdamWConfig {
+            weight_decay: cfg.weight_decay,
+            ..AdamWConfig::default()
+        },
     );
 
     let mut rng = Rng::new(cfg.seed);
@@ -136,7 +143,8 @@ pub fn train(
     let mut train_tokens = 0usize;
     observer.start(total_steps);
     'epochs: for epoch in 1..=cfg.epochs {
-        let (mut loss_sum, mut loss_n, mut win_tokens, mut win_start) = (0.0f64, 0usize, 0usize, Instant::now());
+        let (mut loss_sum, mut loss_n, mut win_tokens, mut win_start) =
+            (0.0f64, 0usize, 0usize, Instant::now());
         let (mut epoch_tokens, epoch_start) = (0usize, Instant::now());
         let batches = bucketed_batches(&lengths, cfg.batch_size, &mut rng);
         let n_batches = batches.len();
@@ -235,5 +243,8 @@ pub fn clip_scale(norm: f64, max_norm: f64) -> f64 {
 }
 
 fn snapshot(vars: &[(String, Var)]) -> Result<Vec<Tensor>> {
-    Ok(vars.iter().map(|(_, v)| v.as_tensor().detach().copy()).collect::<candle_core::Result<_>>()?)
+    Ok(vars
+        .iter()
+        .map(|(_, v)| v.as_tensor().detach().copy())
+        .collect::<candle_core::Result<_>>()?)
 }

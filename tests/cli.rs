@@ -55,35 +55,87 @@ fn setup() -> &'static Setup {
         write_jsonl(&mut f, &docs[..4]).unwrap();
         let model = root.join("model");
         let out = run(
-            &["train", "--train", s(&root.join("train.jsonl")), "--dev", s(&root.join("dev.jsonl")), "--base", s(&base), "--output", s(&model),
-              "--epochs", "40", "--lr", "5e-3", "--max-len", "32", "--window-overlap", "8", "--batch-size", "4", "--seed", "3", "--patience", "0", "--quiet"],
+            &[
+                "train",
+                "--train",
+                s(&root.join("train.jsonl")),
+                "--dev",
+                s(&root.join("dev.jsonl")),
+                "--base",
+                s(&base),
+                "--output",
+                s(&model),
+                "--epochs",
+                "40",
+                "--lr",
+                "5e-3",
+                "--max-len",
+                "32",
+                "--window-overlap",
+                "8",
+                "--batch-size",
+                "4",
+                "--seed",
+                "3",
+                "--patience",
+                "0",
+                "--quiet",
+            ],
             None,
         );
-        assert!(out.status.success(), "train failed: {}", String::from_utf8_lossy(&out.stderr));
-        Setup { root, base, model, train_out: String::from_utf8(out.stdout).unwrap() }
+        assert!(
+            out.status.success(),
+            "train failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Setup {
+            root,
+            base,
+            model,
+            train_out: String::from_utf8(out.stdout).unwrap(),
+        }
     })
 }
 
 #[test]
 fn train_writes_the_documented_model_folder() {
     let st = setup();
-    for f in ["config.json", "tokenizer.json", "labels.json", "model.safetensors", "training-config.json", "training-report.json"] {
+    for f in [
+        "config.json",
+        "tokenizer.json",
+        "labels.json",
+        "model.safetensors",
+        "training-config.json",
+        "training-report.json",
+    ] {
         assert!(st.model.join(f).is_file(), "{f} missing");
     }
     assert!(st.train_out.contains("micro avg"), "{}", st.train_out);
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(st.model.join("training-report.json")).unwrap()).unwrap();
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(st.model.join("training-report.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["seed"], 3);
     assert_eq!(report["data"][0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(report["evaluations"].as_array().unwrap().len(), 40);
     assert!(report["evaluations"][0]["dev"]["micro"]["f1"].is_number());
     assert!(report["wall_time_s"].as_f64().unwrap() > 0.0);
-    let cfg: Value = serde_json::from_str(&std::fs::read_to_string(st.model.join("training-config.json")).unwrap()).unwrap();
+    let cfg: Value = serde_json::from_str(
+        &std::fs::read_to_string(st.model.join("training-config.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(cfg["max_len"], 32);
     assert_eq!(cfg["epochs"], 40);
-    let hf: Value = serde_json::from_str(&std::fs::read_to_string(st.model.join("config.json")).unwrap()).unwrap();
+    let hf: Value =
+        serde_json::from_str(&std::fs::read_to_string(st.model.join("config.json")).unwrap())
+            .unwrap();
     assert_eq!(hf["id2label"]["0"], "O");
     // No temporary folder is left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(&st.root).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&st.root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty());
 }
 
@@ -92,9 +144,15 @@ fn check_output_line(line: &str) -> Value {
     let text = v["text"].as_str().unwrap();
     let chars: Vec<char> = text.chars().collect();
     for e in v["entities"].as_array().unwrap() {
-        let (a, b) = (e["start"].as_u64().unwrap() as usize, e["end"].as_u64().unwrap() as usize);
+        let (a, b) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
         assert!(a < b && b <= chars.len());
-        assert_eq!(chars[a..b].iter().collect::<String>(), e["text"].as_str().unwrap());
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            e["text"].as_str().unwrap()
+        );
         let score = e["score"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&score));
         assert!(e["label"].is_string());
@@ -107,22 +165,63 @@ fn tag_reads_files_folders_and_stdin_in_order() {
     let st = setup();
     let dir = st.root.join("articles");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
-    std::fs::write(dir.join("a.txt"), "Ukrainian forces shot down 12 drones over Kharkiv.").unwrap();
-    std::fs::write(dir.join("sub/b.txt"), "Türkiye closed the border after clashes in Idlib.\r\n").unwrap();
+    std::fs::write(
+        dir.join("a.txt"),
+        "Ukrainian forces shot down 12 drones over Kharkiv.",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sub/b.txt"),
+        "Türkiye closed the border after clashes in Idlib.\r\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("ignored.csv"), "x").unwrap();
-    std::fs::write(st.root.join("batch.jsonl"), "{\"id\":\"j1\",\"text\":\"M23 rebels seized Goma.\"}\n{\"id\":\"j2\",\"text\":\"\"}\n").unwrap();
+    std::fs::write(
+        st.root.join("batch.jsonl"),
+        "{\"id\":\"j1\",\"text\":\"M23 rebels seized Goma.\"}\n{\"id\":\"j2\",\"text\":\"\"}\n",
+    )
+    .unwrap();
     let stdin = "{\"id\":\"s1\",\"text\":\"RSF fighters shelled El Fasher.\"}\n";
-    let out = run(&["tag", "--model", s(&st.model), s(&st.root.join("batch.jsonl")), s(&dir), "-", "--quiet"], Some(stdin));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(check_output_line).collect();
+    let out = run(
+        &[
+            "tag",
+            "--model",
+            s(&st.model),
+            s(&st.root.join("batch.jsonl")),
+            s(&dir),
+            "-",
+            "--quiet",
+        ],
+        Some(stdin),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(check_output_line)
+        .collect();
     let ids: Vec<&str> = lines.iter().map(|v| v["id"].as_str().unwrap()).collect();
     let a = dir.join("a.txt");
     let b = dir.join("sub/b.txt");
     assert_eq!(ids, vec!["j1", "j2", s(&a), s(&b), "s1"]);
     let kharkiv = &lines[2]["entities"];
-    assert!(kharkiv.as_array().unwrap().iter().any(|e| e["text"] == "Kharkiv" && e["label"] == "LOCATION"), "{kharkiv}");
+    assert!(
+        kharkiv
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["text"] == "Kharkiv" && e["label"] == "LOCATION"),
+        "{kharkiv}"
+    );
     // Plain text on stdin is one document.
-    let out = run(&["tag", "--model", s(&st.model), "--quiet"], Some("Houthis fired missiles at Marib.\nSecond line."));
+    let out = run(
+        &["tag", "--model", s(&st.model), "--quiet"],
+        Some("Houthis fired missiles at Marib.\nSecond line."),
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 1);
     let v = check_output_line(text.lines().next().unwrap());
@@ -133,8 +232,23 @@ fn tag_reads_files_folders_and_stdin_in_order() {
 fn evaluate_prints_a_table_and_json() {
     let st = setup();
     let dev = st.root.join("train.jsonl");
-    let out = run(&["evaluate", "--model", s(&st.model), "--data", s(&dev), "--json", "--quiet"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&st.model),
+            "--data",
+            s(&dev),
+            "--json",
+            "--quiet",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     for k in ["precision", "recall", "f1"] {
         for part in [&v["micro"], &v["macro"], &v["labels"]["LOCATION"]] {
@@ -144,9 +258,22 @@ fn evaluate_prints_a_table_and_json() {
     }
     assert_eq!(v["labels"]["LOCATION"]["support"], 9);
     assert!(v["micro"]["f1"].as_f64().unwrap() > 0.9, "{v}");
-    let out = run(&["evaluate", "--model", s(&st.model), "--data", s(&dev), "--quiet"], None);
+    let out = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&st.model),
+            "--data",
+            s(&dev),
+            "--quiet",
+        ],
+        None,
+    );
     let table = String::from_utf8(out.stdout).unwrap();
-    assert!(table.contains("ARMED_GROUP") && table.contains("micro avg") && table.contains("macro avg"), "{table}");
+    assert!(
+        table.contains("ARMED_GROUP") && table.contains("micro avg") && table.contains("macro avg"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -154,24 +281,60 @@ fn errors_name_the_file_line_and_value() {
     let st = setup();
     let bad = st.root.join("bad.jsonl");
     std::fs::write(&bad, "{\"id\":\"a\",\"text\":\"abc def\"}\n{\"id\":\"b\",\"text\":\"abc\",\"entities\":[{\"start\":40,\"end\":38,\"label\":\"X\"}]}\n").unwrap();
-    let out = run(&["train", "--train", s(&bad), "--base", s(&st.base), "--output", s(&st.root.join("never")), "--quiet"], None);
+    let out = run(
+        &[
+            "train",
+            "--train",
+            s(&bad),
+            "--base",
+            s(&st.base),
+            "--output",
+            s(&st.root.join("never")),
+            "--quiet",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.jsonl:2: document \"b\": span 40..38 (X) is reversed"), "{err}");
+    assert!(
+        err.contains("bad.jsonl:2: document \"b\": span 40..38 (X) is reversed"),
+        "{err}"
+    );
     assert!(!st.root.join("never").exists());
 
     let utf = st.root.join("latin1.jsonl");
-    std::fs::write(&utf, b"{\"id\":\"a\",\"text\":\"ok\"}\n{\"id\":\"b\",\"text\":\"caf\xe9\"}\n").unwrap();
-    let out = run(&["evaluate", "--model", s(&st.model), "--data", s(&utf)], None);
+    std::fs::write(
+        &utf,
+        b"{\"id\":\"a\",\"text\":\"ok\"}\n{\"id\":\"b\",\"text\":\"caf\xe9\"}\n",
+    )
+    .unwrap();
+    let out = run(
+        &["evaluate", "--model", s(&st.model), "--data", s(&utf)],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("latin1.jsonl:2: invalid UTF-8"));
 
     let conll = st.root.join("bad.conll");
     std::fs::write(&conll, "EU B-ORG\nrejects X-VERB\n").unwrap();
-    let out = run(&["evaluate", "--model", s(&st.model), "--data", s(&conll)], None);
+    let out = run(
+        &["evaluate", "--model", s(&st.model), "--data", s(&conll)],
+        None,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.conll:2: tag \"X-VERB\""));
 
-    let out = run(&["train", "--train", s(&bad), "--base", s(&st.root.join("no-base")), "--output", "x"], None);
+    let out = run(
+        &[
+            "train",
+            "--train",
+            s(&bad),
+            "--base",
+            s(&st.root.join("no-base")),
+            "--output",
+            "x",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("scripts/fetch-base-model.sh"));
 
@@ -186,7 +349,17 @@ fn a_bad_input_keeps_what_was_already_written() {
     let st = setup();
     let good = st.root.join("good.txt");
     std::fs::write(&good, "Goma fell.").unwrap();
-    let out = run(&["tag", "--model", s(&st.model), s(&good), s(&st.root.join("missing.txt")), "--quiet"], None);
+    let out = run(
+        &[
+            "tag",
+            "--model",
+            s(&st.model),
+            s(&good),
+            s(&st.root.join("missing.txt")),
+            "--quiet",
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 1);
@@ -199,6 +372,9 @@ fn every_command_documents_its_flags() {
         let out = run(&[cmd, "--help"], None);
         assert!(out.status.success());
         let help = String::from_utf8(out.stdout).unwrap();
-        assert!(help.contains("--threads") && help.contains("--quiet"), "{cmd}: {help}");
+        assert!(
+            help.contains("--threads") && help.contains("--quiet"),
+            "{cmd}: {help}"
+        );
     }
 }

@@ -20,8 +20,15 @@ fn setup() -> (Encoder, Vec<Document>, LabelSet) {
     let docs = docs_from(HARD, "hard");
     let dir = std::env::temp_dir().join(format!("conflict-ner-offsets-{}", std::process::id()));
     write_tiny_base(&dir, &texts(&docs), 0.0, 1);
-    let labels = LabelSet::new(docs.iter().flat_map(|d| d.entities.iter().map(|e| e.label.clone())));
-    (Encoder::from_file(&dir.join("tokenizer.json")).unwrap(), docs, labels)
+    let labels = LabelSet::new(
+        docs.iter()
+            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
+    );
+    (
+        Encoder::from_file(&dir.join("tokenizer.json")).unwrap(),
+        docs,
+        labels,
+    )
 }
 
 #[test]
@@ -29,11 +36,24 @@ fn gold_spans_survive_word_alignment() {
     let (encoder, docs, labels) = setup();
     for doc in &docs {
         let enc = encoder.encode(doc, Some(&labels)).unwrap();
-        let tags: Vec<_> = enc.word_tags.as_ref().unwrap().iter().map(|&t| labels.tag(t)).collect();
+        let tags: Vec<_> = enc
+            .word_tags
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|&t| labels.tag(t))
+            .collect();
         let probs = vec![1.0; tags.len()];
         let back = tags_to_entities(&enc.words, &tags, &probs, &labels);
-        let got: Vec<_> = back.iter().map(|e| (e.start, e.end, e.label.clone())).collect();
-        let want: Vec<_> = doc.entities.iter().map(|e| (e.start, e.end, e.label.clone())).collect();
+        let got: Vec<_> = back
+            .iter()
+            .map(|e| (e.start, e.end, e.label.clone()))
+            .collect();
+        let want: Vec<_> = doc
+            .entities
+            .iter()
+            .map(|e| (e.start, e.end, e.label.clone()))
+            .collect();
         assert_eq!(got, want, "document {:?}", doc.text);
         for e in &back {
             let s = doc.slice(e.start, e.end).unwrap();
@@ -49,9 +69,15 @@ fn words_are_code_point_ranges_into_the_text() {
         let enc = encoder.encode(doc, None).unwrap();
         let n = doc.char_len();
         for w in &enc.words {
-            assert!(w.start < w.end && w.end <= n, "{w:?} outside {n} code points");
+            assert!(
+                w.start < w.end && w.end <= n,
+                "{w:?} outside {n} code points"
+            );
             let s = doc.slice(w.start, w.end).unwrap();
-            assert!(!s.chars().any(char::is_whitespace), "word {s:?} spans whitespace");
+            assert!(
+                !s.chars().any(char::is_whitespace),
+                "word {s:?} spans whitespace"
+            );
         }
         // Nothing is truncated: the last word ends at the last non-space code point.
         let last = doc.text.trim_end().chars().count();
@@ -64,7 +90,11 @@ fn tagged_output_slices_back_to_its_text() {
     let (_, docs, _) = setup();
     let dir = std::env::temp_dir().join(format!("conflict-ner-offsets-{}", std::process::id()));
     let labels = LabelSet::new(["LOCATION", "OFFICIAL", "ARMED_GROUP", "FIGURE"]);
-    let cfg = conflict_ner::config::TrainConfig { max_len: 16, window_overlap: 4, ..Default::default() };
+    let cfg = conflict_ner::config::TrainConfig {
+        max_len: 16,
+        window_overlap: 4,
+        ..Default::default()
+    };
     let tagger = conflict_ner::model_dir::load_base(&dir, &labels, &cfg).unwrap();
     // An untrained head predicts arbitrary spans: every one must still slice exactly.
     let pred = tagger.tag(&docs).unwrap();

@@ -13,27 +13,52 @@ use conflict_ner::model::{read_checkpoint, BertConfig, BertInput, TokenClassifie
 fn last_hidden_state_matches_pytorch() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-bert");
     let cfg = BertConfig::from_file(&dir.join("config.json")).unwrap();
-    let golden = candle_core::safetensors::load(dir.join("golden.safetensors"), &Device::Cpu).unwrap();
+    let golden =
+        candle_core::safetensors::load(dir.join("golden.safetensors"), &Device::Cpu).unwrap();
     let input = BertInput {
         ids: golden["input_ids"].to_dtype(DType::U32).unwrap(),
         type_ids: golden["token_type_ids"].to_dtype(DType::U32).unwrap(),
         mask: golden["attention_mask"].to_dtype(DType::F32).unwrap(),
     };
-    let (model, initialised) = TokenClassifier::new(&cfg, 3, read_checkpoint(&dir).unwrap(), 0, false).unwrap();
-    assert_eq!(initialised, vec!["classifier.weight".to_string(), "classifier.bias".to_string()]);
+    let (model, initialised) =
+        TokenClassifier::new(&cfg, 3, read_checkpoint(&dir).unwrap(), 0, false).unwrap();
+    assert_eq!(
+        initialised,
+        vec![
+            "classifier.weight".to_string(),
+            "classifier.bias".to_string()
+        ]
+    );
     let ours = model.bert.forward(&input, None).unwrap();
     let want = &golden["last_hidden_state"];
     assert_eq!(ours.dims(), want.dims());
-    let mask = input.mask.unsqueeze(2).unwrap().broadcast_as(ours.shape()).unwrap();
+    let mask = input
+        .mask
+        .unsqueeze(2)
+        .unwrap()
+        .broadcast_as(ours.shape())
+        .unwrap();
     let diff = ((ours - want).unwrap().abs().unwrap() * mask).unwrap();
-    let max = diff.flatten_all().unwrap().max(0).unwrap().to_scalar::<f32>().unwrap();
+    let max = diff
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
     assert!(max < 1e-5, "max |ours - pytorch| = {max}");
 }
 
 #[test]
 fn legacy_and_prefixed_weight_names_load() {
     use conflict_ner::model::normalise_name;
-    assert_eq!(normalise_name("bert.encoder.layer.0.output.LayerNorm.gamma"), "encoder.layer.0.output.LayerNorm.weight");
-    assert_eq!(normalise_name("embeddings.LayerNorm.beta"), "embeddings.LayerNorm.bias");
+    assert_eq!(
+        normalise_name("bert.encoder.layer.0.output.LayerNorm.gamma"),
+        "encoder.layer.0.output.LayerNorm.weight"
+    );
+    assert_eq!(
+        normalise_name("embeddings.LayerNorm.beta"),
+        "embeddings.LayerNorm.bias"
+    );
     assert_eq!(normalise_name("classifier.weight"), "classifier.weight");
 }

@@ -23,7 +23,10 @@ fn doc(labels: &LabelSet, tags: &str) -> Document {
     Document {
         id: "d".into(),
         text: "x".repeat(tags.len()),
-        entities: tag_chunks(&tags).into_iter().map(|(s, e, k)| Entity::new(s, e, labels.name(k))).collect(),
+        entities: tag_chunks(&tags)
+            .into_iter()
+            .map(|(s, e, k)| Entity::new(s, e, labels.name(k)))
+            .collect(),
     }
 }
 
@@ -69,7 +72,10 @@ fn adjacent_same_label_entities_stay_apart() {
 #[test]
 fn a_label_change_mid_entity_ends_it() {
     // Pred B-ORG I-LOC: strict reads ORG (0..1) and drops the stray I-LOC.
-    let r = score(&["B-ORG I-ORG O", "B-LOC O O"], &["B-ORG I-LOC O", "B-LOC O B-MISC"]);
+    let r = score(
+        &["B-ORG I-ORG O", "B-LOC O O"],
+        &["B-ORG I-LOC O", "B-LOC O B-MISC"],
+    );
     // ORG: gold 1 (0..2), pred 1 (0..1): wrong boundary -> fp and fn.
     close(r.labels["ORG"].precision, 0.0);
     close(r.labels["ORG"].recall, 0.0);

@@ -14,7 +14,10 @@ use conflict_ner::train::{train, EvalRecord, Observer, StepInfo};
 use conflict_ner::Document;
 
 fn labels_of(docs: &[Document]) -> LabelSet {
-    LabelSet::new(docs.iter().flat_map(|d| d.entities.iter().map(|e| e.label.clone())))
+    LabelSet::new(
+        docs.iter()
+            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
+    )
 }
 
 fn overfit_config(seed: u64) -> TrainConfig {
@@ -56,7 +59,8 @@ fn long_doc() -> Document {
 fn overfit_model() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let root = std::env::temp_dir().join(format!("conflict-ner-overfit-{}", std::process::id()));
+        let root =
+            std::env::temp_dir().join(format!("conflict-ner-overfit-{}", std::process::id()));
         let mut docs = fixture_docs();
         docs.push(long_doc());
         let base = root.join("base");
@@ -68,7 +72,11 @@ fn overfit_model() -> &'static PathBuf {
         let last = *losses.0.last().unwrap();
         assert!(last < 0.05, "final loss {last} is not below 0.05");
         assert_eq!(losses.1, cfg.epochs, "one dev evaluation per epoch");
-        assert!(report.best_dev_micro_f1.unwrap() > 0.999, "{:?}", report.best_dev_micro_f1);
+        assert!(
+            report.best_dev_micro_f1.unwrap() > 0.999,
+            "{:?}",
+            report.best_dev_micro_f1
+        );
         let out = root.join("model");
         save_model(&out, &tagger, &base, &cfg, &report).unwrap();
         out
@@ -85,7 +93,10 @@ fn overfits_and_returns_the_fixture_entities_exactly() {
         let spans: Vec<_> = p.entities.iter().map(|e| (e.start, e.end)).collect();
         let gold: Vec<_> = g.entities.iter().map(|e| (e.start, e.end)).collect();
         assert_eq!(spans, gold);
-        assert!(p.entities.iter().all(|e| e.score.is_some_and(|s| (0.0..=1.0).contains(&s))));
+        assert!(p
+            .entities
+            .iter()
+            .all(|e| e.score.is_some_and(|s| (0.0..=1.0).contains(&s))));
     }
 }
 
@@ -95,11 +106,19 @@ fn save_load_gives_identical_predictions() {
     let a = load_tagger(dir).unwrap();
     let copy = dir.with_file_name("model-copy");
     // Re-save the loaded model through the same path and reload it.
-    let report = serde_json::from_str(&std::fs::read_to_string(dir.join("training-report.json")).unwrap()).unwrap();
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("training-report.json")).unwrap())
+            .unwrap();
     let cfg = TrainConfig::from_file(&dir.join("training-config.json")).unwrap();
     save_model(&copy, &a, dir, &cfg, &report).unwrap();
     let b = load_tagger(&copy).unwrap();
-    let docs = docs_from(&["M23 rebels and RSF fighters shelled Goma and Kharkiv, killing 12.", "Nothing here."], "x");
+    let docs = docs_from(
+        &[
+            "M23 rebels and RSF fighters shelled Goma and Kharkiv, killing 12.",
+            "Nothing here.",
+        ],
+        "x",
+    );
     let pa = a.tag(&docs).unwrap();
     let pb = b.tag(&docs).unwrap();
     assert_eq!(pa, pb);
@@ -111,43 +130,103 @@ fn one_step_changes_every_parameter() {
     let docs = fixture_docs();
     let dir = std::env::temp_dir().join(format!("conflict-ner-grad-{}", std::process::id()));
     write_tiny_base(&dir, &texts(&docs), 0.1, 3);
-    let cfg = TrainConfig { epochs: 1, batch_size: 8, lr: 1e-3, warmup_ratio: 0.0, max_len: 32, window_overlap: 8, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        epochs: 1,
+        batch_size: 8,
+        lr: 1e-3,
+        warmup_ratio: 0.0,
+        max_len: 32,
+        window_overlap: 8,
+        ..TrainConfig::default()
+    };
     let mut tagger = load_base(&dir, &labels_of(&docs), &cfg).unwrap();
     let before: Vec<(String, Vec<f32>)> = tagger
         .model
         .vars()
         .iter()
-        .map(|(n, v)| (n.clone(), v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()))
+        .map(|(n, v)| {
+            (
+                n.clone(),
+                v.as_tensor()
+                    .flatten_all()
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap(),
+            )
+        })
         .collect();
     // Gradients exist for every tensor, embeddings included.
-    let enc: Vec<_> = docs.iter().map(|d| tagger.encoder.encode(d, Some(&tagger.labels)).unwrap()).collect();
+    let enc: Vec<_> = docs
+        .iter()
+        .map(|d| tagger.encoder.encode(d, Some(&tagger.labels)).unwrap())
+        .collect();
     let exs = conflict_ner::batch::examples(&enc, &tagger.encoder, 32, 8);
     let refs: Vec<_> = exs.iter().collect();
     let batch = conflict_ner::batch::make_batch(&refs, tagger.encoder.pad).unwrap();
-    let loss = masked_cross_entropy(&tagger.model.forward_t(&batch.input, true).unwrap(), &batch.targets).unwrap();
+    let loss = masked_cross_entropy(
+        &tagger.model.forward_t(&batch.input, true).unwrap(),
+        &batch.targets,
+    )
+    .unwrap();
     let grads = loss.backward().unwrap();
     for (name, var) in tagger.model.vars() {
-        let g = grads.get(var.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
-        let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+        let g = grads
+            .get(var.as_tensor())
+            .unwrap_or_else(|| panic!("no gradient for {name}"));
+        let norm = g
+            .sqr()
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
         assert!(norm > 0.0, "zero gradient for {name}");
     }
     // 2 embeddings LayerNorm + 3 embeddings + 16 per layer x 2 + classifier 2.
     assert_eq!(tagger.model.vars().len(), 5 + 16 * 2 + 2);
     // One optimizer step changes every tensor.
-    train(&mut tagger, &TrainConfig { patience: 0, ..cfg }, &docs[..], None, &mut ()).unwrap();
+    train(
+        &mut tagger,
+        &TrainConfig { patience: 0, ..cfg },
+        &docs[..],
+        None,
+        &mut (),
+    )
+    .unwrap();
     for ((name, old), (_, var)) in before.iter().zip(tagger.model.vars()) {
-        let new = var.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert!(old.iter().zip(&new).any(|(a, b)| a != b), "{name} did not change");
+        let new = var
+            .as_tensor()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        assert!(
+            old.iter().zip(&new).any(|(a, b)| a != b),
+            "{name} did not change"
+        );
     }
 }
 
 fn run_seeded(base: &Path, seed: u64) -> (Vec<f32>, Vec<Option<f64>>, Vec<Document>) {
     let docs = fixture_docs();
-    let cfg = TrainConfig { epochs: 3, batch_size: 2, lr: 3e-3, max_len: 32, window_overlap: 8, patience: 0, seed, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        epochs: 3,
+        batch_size: 2,
+        lr: 3e-3,
+        max_len: 32,
+        window_overlap: 8,
+        patience: 0,
+        seed,
+        ..TrainConfig::default()
+    };
     let mut tagger = load_base(base, &labels_of(&docs), &cfg).unwrap();
     let mut losses = Losses::default();
     let report = train(&mut tagger, &cfg, &docs[..6], Some(&docs[6..]), &mut losses).unwrap();
-    let scores = report.evaluations.iter().map(|e| e.dev.as_ref().map(|d| d.micro.f1)).collect();
+    let scores = report
+        .evaluations
+        .iter()
+        .map(|e| e.dev.as_ref().map(|d| d.micro.f1))
+        .collect();
     let mut pred = tagger.tag(&docs).unwrap();
     for d in &mut pred {
         for e in &mut d.entities {
@@ -176,10 +255,25 @@ fn a_document_three_windows_long_keeps_its_tail_entity() {
     let doc = long_doc();
     let enc = tagger.encoder.encode(&doc, None).unwrap();
     let windows = enc.windows(tagger.max_len - 2, tagger.window_overlap);
-    assert!(windows.len() >= 3, "only {} windows for {} tokens", windows.len(), enc.ids.len());
-    assert_eq!(windows.last().unwrap().end, enc.ids.len(), "windows must reach the last token");
-    assert!(windows.windows(2).all(|w| w[1].start < w[0].end), "windows must overlap");
+    assert!(
+        windows.len() >= 3,
+        "only {} windows for {} tokens",
+        windows.len(),
+        enc.ids.len()
+    );
+    assert_eq!(
+        windows.last().unwrap().end,
+        enc.ids.len(),
+        "windows must reach the last token"
+    );
+    assert!(
+        windows.windows(2).all(|w| w[1].start < w[0].end),
+        "windows must overlap"
+    );
     let pred = tagger.tag(std::slice::from_ref(&doc)).unwrap().remove(0);
     assert_eq!(surfaces(&pred), surfaces(&doc));
-    assert_eq!(surfaces(&pred).last().unwrap(), &("Kharkiv".to_string(), "LOCATION".to_string()));
+    assert_eq!(
+        surfaces(&pred).last().unwrap(),
+        &("Kharkiv".to_string(), "LOCATION".to_string())
+    );
 }

@@ -5,7 +5,7 @@
 //!   conflict-ner-bench step --model DIR [--mode train|forward] [--batch 16] [--seq 128] [--steps 10] [--warmup 2]
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -19,9 +19,15 @@ use mimalloc::MiMalloc;
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
 
-fn arg<T: std::str::FromStr>(args: &HashMap<String, String>, k: &str, default: T) -> anyhow::Result<T> {
+fn arg<T: std::str::FromStr>(
+    args: &HashMap<String, String>,
+    k: &str,
+    default: T,
+) -> anyhow::Result<T> {
     match args.get(k) {
-        Some(v) => v.parse().map_err(|_| anyhow::anyhow!("--{k}: cannot parse {v:?}")),
+        Some(v) => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--{k}: cannot parse {v:?}")),
         None => Ok(default),
     }
 }
@@ -29,7 +35,11 @@ fn arg<T: std::str::FromStr>(args: &HashMap<String, String>, k: &str, default: T
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
@@ -44,25 +54,39 @@ fn main() -> anyhow::Result<()> {
         std::env::set_var("CANDLE_NUM_THREADS", "1");
     }
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = argv.first().cloned() else { bail!("usage: conflict-ner-bench parity|step --model DIR ...") };
+    let Some(cmd) = argv.first().cloned() else {
+        bail!("usage: conflict-ner-bench parity|step --model DIR ...")
+    };
     let mut args = HashMap::new();
     for pair in argv[1..].chunks(2) {
-        let k = pair[0].strip_prefix("--").with_context(|| format!("unexpected {:?}", pair[0]))?;
+        let k = pair[0]
+            .strip_prefix("--")
+            .with_context(|| format!("unexpected {:?}", pair[0]))?;
         args.insert(k.to_string(), pair.get(1).cloned().unwrap_or_default());
     }
     let model = PathBuf::from(args.get("model").context("--model DIR is required")?);
     let cfg = BertConfig::from_file(&model.join("config.json"))?;
     match cmd.as_str() {
-        "parity" => parity(&model, &cfg, &PathBuf::from(args.get("reference").context("--reference FILE is required")?)),
+        "parity" => parity(
+            &model,
+            &cfg,
+            &PathBuf::from(
+                args.get("reference")
+                    .context("--reference FILE is required")?,
+            ),
+        ),
         "step" => step(&model, &cfg, &args),
         _ => bail!("unknown command {cmd:?}"),
     }
 }
 
 /// Max |ours - PyTorch| of the last hidden state on the reference's inputs.
-fn parity(model: &PathBuf, cfg: &BertConfig, reference: &PathBuf) -> anyhow::Result<()> {
+fn parity(model: &Path, cfg: &BertConfig, reference: &Path) -> anyhow::Result<()> {
     let r = candle_core::safetensors::load(reference, &Device::Cpu)?;
-    let get = |k: &str| r.get(k).with_context(|| format!("{}: no tensor {k}", reference.display()));
+    let get = |k: &str| {
+        r.get(k)
+            .with_context(|| format!("{}: no tensor {k}", reference.display()))
+    };
     let input = BertInput {
         ids: get("input_ids")?.to_dtype(DType::U32)?,
         type_ids: get("token_type_ids")?.to_dtype(DType::U32)?,
@@ -73,12 +97,18 @@ fn parity(model: &PathBuf, cfg: &BertConfig, reference: &PathBuf) -> anyhow::Res
     let theirs = get("last_hidden_state")?;
     // Only real tokens count (padding positions are undefined in both).
     let mask = input.mask.unsqueeze(2)?.broadcast_as(ours.shape())?;
-    let diff = ((ours - theirs)?.abs()? * mask)?.flatten_all()?.max(0)?.to_scalar::<f32>()?;
-    println!("{{\"what\":\"parity\",\"shape\":{:?},\"max_abs_diff\":{diff:e}}}", theirs.dims());
+    let diff = ((ours - theirs)?.abs()? * mask)?
+        .flatten_all()?
+        .max(0)?
+        .to_scalar::<f32>()?;
+    println!(
+        "{{\"what\":\"parity\",\"shape\":{:?},\"max_abs_diff\":{diff:e}}}",
+        theirs.dims()
+    );
     Ok(())
 }
 
-fn step(model: &PathBuf, cfg: &BertConfig, args: &HashMap<String, String>) -> anyhow::Result<()> {
+fn step(model: &Path, cfg: &BertConfig, args: &HashMap<String, String>) -> anyhow::Result<()> {
     let mode: String = arg(args, "mode", "train".to_string())?;
     let (b, t): (usize, usize) = (arg(args, "batch", 16)?, arg(args, "seq", 128)?);
     let (steps, warmup): (usize, usize) = (arg(args, "steps", 10)?, arg(args, "warmup", 2)?);
@@ -86,7 +116,9 @@ fn step(model: &PathBuf, cfg: &BertConfig, args: &HashMap<String, String>) -> an
     let train = mode == "train";
     let (tc, _) = TokenClassifier::new(cfg, labels, read_checkpoint(model)?, 0, train)?;
     let mut rng = Rng::new(0);
-    let ids: Vec<u32> = (0..b * t).map(|_| 1000 + rng.below(cfg.vocab_size - 1000) as u32).collect();
+    let ids: Vec<u32> = (0..b * t)
+        .map(|_| 1000 + rng.below(cfg.vocab_size - 1000) as u32)
+        .collect();
     let targets: Vec<i64> = (0..b * t).map(|_| rng.below(labels) as i64).collect();
     let input = BertInput {
         ids: Tensor::from_vec(ids, (b, t), &Device::Cpu)?,
@@ -94,7 +126,12 @@ fn step(model: &PathBuf, cfg: &BertConfig, args: &HashMap<String, String>) -> an
         mask: Tensor::ones((b, t), DType::F32, &Device::Cpu)?,
     };
     let targets = Tensor::from_vec(targets, (b, t), &Device::Cpu)?;
-    let mut opt = AdamW::new(tc.vars().iter().map(|(n, v)| (v.clone(), !n.ends_with(".bias"))), AdamWConfig::default());
+    let mut opt = AdamW::new(
+        tc.vars()
+            .iter()
+            .map(|(n, v)| (v.clone(), !n.ends_with(".bias"))),
+        AdamWConfig::default(),
+    );
     let mut elapsed = 0.0;
     for i in 0..warmup + steps {
         let t0 = Instant::now();

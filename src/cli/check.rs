@@ -24,15 +24,33 @@ pub struct CheckArgs {
 
 fn declared_labels(a: &CheckArgs) -> anyhow::Result<Option<Vec<String>>> {
     let from_file = |p: &Path| -> anyhow::Result<Vec<String>> {
-        let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-        Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect())
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+        Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(String::from)
+            .collect())
     };
     match &a.labels {
         Some(s) if Path::new(s).is_file() => Ok(Some(from_file(Path::new(s))?)),
-        Some(s) => Ok(Some(s.split(',').map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect())),
+        Some(s) => Ok(Some(
+            s.split(',')
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect(),
+        )),
         None => {
-            let beside = a.corpus[0].parent().unwrap_or(Path::new(".")).join("labels.txt");
-            Ok(if beside.is_file() { Some(from_file(&beside)?) } else { None })
+            let beside = a.corpus[0]
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("labels.txt");
+            Ok(if beside.is_file() {
+                Some(from_file(&beside)?)
+            } else {
+                None
+            })
         }
     }
 }
@@ -48,26 +66,44 @@ pub fn run(a: CheckArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&report)?);
     } else {
         for f in &report.findings {
-            let sev = if f.severity == Severity::Error { "error" } else { "warning" };
+            let sev = if f.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
             let loc = match (f.path.as_str(), f.line) {
                 ("", _) => String::new(),
                 (p, l) => format!("{p}:{l}: "),
             };
-            let doc = if f.doc.is_empty() { String::new() } else { format!("{}: ", f.doc) };
+            let doc = if f.doc.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", f.doc)
+            };
             println!("{sev}: {loc}{doc}{}", f.message);
         }
         let labels: Vec<&String> = report.total.labels.keys().collect();
         println!();
-        print!("{:<28} {:>6} {:>8} {:>9}", "file", "docs", "words", "entities");
+        print!(
+            "{:<28} {:>6} {:>8} {:>9}",
+            "file", "docs", "words", "entities"
+        );
         for l in &labels {
             print!(" {l:>12}");
         }
         println!();
         for s in report.files.iter().chain(std::iter::once(&report.total)) {
-            print!("{:<28} {:>6} {:>8} {:>9}", s.path, s.documents, s.words, s.entities);
+            print!(
+                "{:<28} {:>6} {:>8} {:>9}",
+                s.path, s.documents, s.words, s.entities
+            );
             for l in &labels {
                 let n = s.labels.get(*l).copied().unwrap_or(0);
-                print!(" {:>5} {:>5.1}%", n, 100.0 * n as f64 / s.entities.max(1) as f64);
+                print!(
+                    " {:>5} {:>5.1}%",
+                    n,
+                    100.0 * n as f64 / s.entities.max(1) as f64
+                );
             }
             println!();
         }

@@ -21,8 +21,10 @@ pub fn run(c: CorpusCommand) -> anyhow::Result<()> {
     match c {
         CorpusCommand::Build { source, out } => {
             let plan_path = source.join("splits.json");
-            let plan_text = std::fs::read_to_string(&plan_path).with_context(|| format!("{}: cannot read the split plan", plan_path.display()))?;
-            let plan: SplitPlan = serde_json::from_str(&plan_text).with_context(|| format!("{}: invalid split plan", plan_path.display()))?;
+            let plan_text = std::fs::read_to_string(&plan_path)
+                .with_context(|| format!("{}: cannot read the split plan", plan_path.display()))?;
+            let plan: SplitPlan = serde_json::from_str(&plan_text)
+                .with_context(|| format!("{}: invalid split plan", plan_path.display()))?;
             let docs = read_markup_dir(&source)?;
             let n = docs.len();
             let splits = split(docs, &plan);
@@ -30,8 +32,10 @@ pub fn run(c: CorpusCommand) -> anyhow::Result<()> {
                 let docs = splits.get(name).map(Vec::as_slice).unwrap_or(&[]);
                 let path = out.join(format!("{name}.jsonl"));
                 let tmp = out.join(format!(".{name}.jsonl.tmp"));
-                std::fs::write(&tmp, to_jsonl(docs)).with_context(|| format!("{}: cannot write", tmp.display()))?;
-                std::fs::rename(&tmp, &path).with_context(|| format!("{}: cannot write", path.display()))?;
+                std::fs::write(&tmp, to_jsonl(docs))
+                    .with_context(|| format!("{}: cannot write", tmp.display()))?;
+                std::fs::rename(&tmp, &path)
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
                 println!("{}: {} documents", path.display(), docs.len());
             }
             println!("{n} documents in all");

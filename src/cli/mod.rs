@@ -7,7 +7,7 @@ mod progress;
 mod tag;
 mod train;
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
@@ -28,7 +28,7 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Fine-tune a base model on a labelled corpus and write a model folder.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Tag documents with a trained model; JSONL on stdout, one line per document, in input order.
     Tag(tag::TagArgs),
     /// Score a trained model on a labelled corpus (strict entity-level precision, recall, F1).
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
     match args.command {
-        Command::Train(a) => train::run(a, args.quiet),
+        Command::Train(a) => train::run(*a, args.quiet),
         Command::Tag(a) => tag::run(a, args.quiet),
         Command::Evaluate(a) => evaluate::run(a, args.quiet),
         Command::Check(a) => check::run(a),
@@ -75,7 +75,11 @@ pub struct FormatArgs {
 }
 
 impl FormatArgs {
-    fn read(&self, path: &PathBuf) -> anyhow::Result<Vec<conflict_ner::Document>> {
-        Ok(conflict_ner::corpus::read_corpus(path, self.format, self.scheme)?)
+    fn read(&self, path: &Path) -> anyhow::Result<Vec<conflict_ner::Document>> {
+        Ok(conflict_ner::corpus::read_corpus(
+            path,
+            self.format,
+            self.scheme,
+        )?)
     }
 }

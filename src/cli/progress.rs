@@ -14,9 +14,11 @@ impl TrainProgress {
             bar: (!quiet).then(|| {
                 let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
                 bar.set_style(
-                    ProgressStyle::with_template("{prefix} [{bar:30}] step {pos}/{len} {msg} ETA {eta}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar())
-                        .progress_chars("=> "),
+                    ProgressStyle::with_template(
+                        "{prefix} [{bar:30}] step {pos}/{len} {msg} ETA {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
                 );
                 bar
             }),
@@ -40,7 +42,10 @@ impl Observer for TrainProgress {
     fn step(&mut self, s: &StepInfo) {
         if let Some(b) = &self.bar {
             b.set_prefix(format!("epoch {}", s.epoch));
-            b.set_message(format!("loss {:.4} lr {:.2e} {:.0} tok/s", s.loss, s.lr, s.tokens_per_s));
+            b.set_message(format!(
+                "loss {:.4} lr {:.2e} {:.0} tok/s",
+                s.loss, s.lr, s.tokens_per_s
+            ));
             b.set_position(s.step as u64);
         }
     }
@@ -48,11 +53,24 @@ impl Observer for TrainProgress {
     fn evaluated(&mut self, r: &EvalRecord, epoch_end: bool, epochs: usize) {
         let Some(b) = &self.bar else { return };
         let dev = match &r.dev {
-            Some(d) => format!("dev P {:.4} R {:.4} F1 {:.4}{}", d.micro.precision, d.micro.recall, d.micro.f1, if r.best { " (best)" } else { "" }),
+            Some(d) => format!(
+                "dev P {:.4} R {:.4} F1 {:.4}{}",
+                d.micro.precision,
+                d.micro.recall,
+                d.micro.f1,
+                if r.best { " (best)" } else { "" }
+            ),
             None => "no dev set".into(),
         };
-        let what = if epoch_end { format!("epoch {}/{}", r.epoch, epochs) } else { format!("step {}", r.step) };
-        let line = format!("{what}  loss {:.4}  {dev}  {:.0} tok/s  {:.0}s", r.train_loss, r.tokens_per_s, r.elapsed_s);
+        let what = if epoch_end {
+            format!("epoch {}/{}", r.epoch, epochs)
+        } else {
+            format!("step {}", r.step)
+        };
+        let line = format!(
+            "{what}  loss {:.4}  {dev}  {:.0} tok/s  {:.0}s",
+            r.train_loss, r.tokens_per_s, r.elapsed_s
+        );
         // Off a terminal the bar draws nothing, but the per-epoch line still belongs in the log.
         if b.is_hidden() {
             eprintln!("{line}");

@@ -28,7 +28,11 @@ pub struct TagArgs {
 
 pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     let tagger = load_tagger(&a.model)?;
-    let inputs = if a.inputs.is_empty() { vec![PathBuf::from("-")] } else { a.inputs.clone() };
+    let inputs = if a.inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        a.inputs.clone()
+    };
     let bar = doc_bar(quiet, None);
     bar.set_message("tagging");
     let stdout = std::io::stdout();
@@ -41,7 +45,8 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
         for file in &files {
             let docs = read_input(file)?;
             for chunk in docs.chunks(a.chunk.max(1)) {
-                let pred = tag_chunk(&tagger, chunk).with_context(|| format!("tagging {}", file.display()))?;
+                let pred = tag_chunk(&tagger, chunk)
+                    .with_context(|| format!("tagging {}", file.display()))?;
                 write_jsonl(&mut out, &pred)?;
                 out.flush()?;
                 bar.inc(chunk.len() as u64);
@@ -62,7 +67,8 @@ fn expand(input: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         out.push(input.to_path_buf());
         return Ok(());
     }
-    let meta = std::fs::metadata(input).with_context(|| format!("{}: cannot read", input.display()))?;
+    let meta =
+        std::fs::metadata(input).with_context(|| format!("{}: cannot read", input.display()))?;
     if meta.is_dir() {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(input)
             .with_context(|| format!("{}: cannot list", input.display()))?
@@ -79,33 +85,58 @@ fn expand(input: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     }
     match ext(input).as_str() {
         "txt" | "jsonl" => out.push(input.to_path_buf()),
-        other => anyhow::bail!("{}: cannot tag a .{other} file: expected .txt, .jsonl, a folder or -", input.display()),
+        other => anyhow::bail!(
+            "{}: cannot tag a .{other} file: expected .txt, .jsonl, a folder or -",
+            input.display()
+        ),
     }
     Ok(())
 }
 
 fn ext(p: &Path) -> String {
-    p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    p.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 fn read_input(path: &Path) -> anyhow::Result<Vec<Document>> {
-    let plain = |id: String, text: String| Document { id, text, entities: Vec::new() };
+    let plain = |id: String, text: String| Document {
+        id,
+        text,
+        entities: Vec::new(),
+    };
     if path == Path::new("-") {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("stdin: cannot read")?;
-        let text = String::from_utf8(bytes).map_err(|e| anyhow::anyhow!("stdin: invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("stdin: cannot read")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "stdin: invalid UTF-8 at byte {}",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
         let looks_jsonl = text.lines().any(|l| !l.trim().is_empty())
-            && text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v.get("text").is_some_and(|t| t.is_string())));
+            && text.lines().filter(|l| !l.trim().is_empty()).all(|l| {
+                serde_json::from_str::<serde_json::Value>(l)
+                    .is_ok_and(|v| v.get("text").is_some_and(|t| t.is_string()))
+            });
         if looks_jsonl {
-            return Ok(conflict_ner::corpus::parse_jsonl(&text, Path::new("<stdin>"))?.into_iter().map(|d| plain(d.id, d.text)).collect());
+            return Ok(
+                conflict_ner::corpus::parse_jsonl(&text, Path::new("<stdin>"))?
+                    .into_iter()
+                    .map(|d| plain(d.id, d.text))
+                    .collect(),
+            );
         }
         return Ok(vec![plain("-".into(), text)]);
     }
     if ext(path) == "jsonl" {
-        return Ok(read_jsonl(path)?.into_iter().map(|d| plain(d.id, d.text)).collect());
+        return Ok(read_jsonl(path)?
+            .into_iter()
+            .map(|d| plain(d.id, d.text))
+            .collect());
     }
     let text = conflict_ner::corpus::read_text(path)?;
     Ok(vec![plain(path.display().to_string(), text)])

@@ -75,7 +75,19 @@ impl TrainArgs {
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
         }
-        set!(epochs, seed, max_len, window_overlap, batch_size, lr, warmup_ratio, weight_decay, max_grad_norm, patience, eval_every);
+        set!(
+            epochs,
+            seed,
+            max_len,
+            window_overlap,
+            batch_size,
+            lr,
+            warmup_ratio,
+            weight_decay,
+            max_grad_norm,
+            patience,
+            eval_every
+        );
         c.validate()?;
         Ok(c)
     }
@@ -89,11 +101,16 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         anyhow::bail!("{}: no documents", a.train.display());
     }
     let dev_docs = a.dev.as_ref().map(|p| a.format.read(p)).transpose()?;
-    let labels = LabelSet::new(train_docs.iter().flat_map(|d| d.entities.iter().map(|e| e.label.clone())));
+    let labels = LabelSet::new(
+        train_docs
+            .iter()
+            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
+    );
     if labels.is_empty() {
         anyhow::bail!("{}: no entities to learn from", a.train.display());
     }
-    let mut tagger = load_base(&a.base, &labels, &cfg).with_context(|| format!("loading base model {}", a.base.display()))?;
+    let mut tagger = load_base(&a.base, &labels, &cfg)
+        .with_context(|| format!("loading base model {}", a.base.display()))?;
     let mut data = vec![DataFile {
         role: "train".into(),
         path: a.train.display().to_string(),
@@ -109,13 +126,22 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         });
     }
     let mut progress = TrainProgress::new(quiet);
-    let result = train(&mut tagger, &cfg, &train_docs, dev_docs.as_deref(), &mut progress);
+    let result = train(
+        &mut tagger,
+        &cfg,
+        &train_docs,
+        dev_docs.as_deref(),
+        &mut progress,
+    );
     progress.finish();
     let mut report = result?;
     report.data = data;
     report.base_model = a.base.display().to_string();
     save_model(&a.output, &tagger, &a.base, &cfg, &report)?;
-    let best = report.evaluations.iter().find(|r| r.step == report.best_step);
+    let best = report
+        .evaluations
+        .iter()
+        .find(|r| r.step == report.best_step);
     println!(
         "saved {} (labels: {labels}; step {} of the best dev micro-F1 {}; {:.0}s, {:.0} train tok/s)",
         a.output.display(),

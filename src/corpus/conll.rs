@@ -38,7 +38,11 @@ fn parse_sentences(content: &str, path: &Path) -> Result<Vec<Vec<Token>>> {
             continue;
         }
         if cols.len() < 2 {
-            return Err(Error::data(path, i + 1, format!("{line:?} has one column; expected a token and a tag")));
+            return Err(Error::data(
+                path,
+                i + 1,
+                format!("{line:?} has one column; expected a token and a tag"),
+            ));
         }
         let tag = RawTag::parse(cols[cols.len() - 1]).map_err(|m| Error::data(path, i + 1, m))?;
         current.push(Token {
@@ -92,13 +96,21 @@ fn sentence_document(tokens: &[Token], scheme: Scheme, path: &Path) -> Result<Do
         chars += t.text.chars().count();
         let tag = &t.tag;
         let in_same = open.as_ref().is_some_and(|(_, l)| *l == tag.label);
-        let bad = |why: &str| Error::data(path, t.line, format!("tag {}-{} {why} ({scheme:?})", tag.prefix, tag.label));
+        let bad = |why: &str| {
+            Error::data(
+                path,
+                t.line,
+                format!("tag {}-{} {why} ({scheme:?})", tag.prefix, tag.label),
+            )
+        };
         let (close_before, open_here, close_after) = match (scheme, tag.prefix) {
             (_, 'O') => (true, false, false),
             (Scheme::Iob1, 'I') => (!in_same, !in_same, false),
             (Scheme::Iob1 | Scheme::Iob2, 'B') => (true, true, false),
             (Scheme::Iob2, 'I') if in_same => (false, false, false),
-            (Scheme::Iob2, 'I') => return Err(bad("does not continue an entity of its label; pass --scheme IOB1 if the file is IOB1")),
+            (Scheme::Iob2, 'I') => return Err(bad(
+                "does not continue an entity of its label; pass --scheme IOB1 if the file is IOB1",
+            )),
             (Scheme::Bioes, 'B') => (true, true, false),
             (Scheme::Bioes, 'I') if in_same => (false, false, false),
             (Scheme::Bioes, 'E') if in_same => (false, false, true),
@@ -138,11 +150,22 @@ mod tests {
     fn read(s: &str, scheme: Option<Scheme>) -> Result<Vec<Document>> {
         let sentences = parse_sentences(s, Path::new("t.conll"))?;
         let scheme = scheme.unwrap_or_else(|| detect_scheme(&sentences));
-        sentences.iter().map(|x| sentence_document(x, scheme, Path::new("t.conll"))).collect()
+        sentences
+            .iter()
+            .map(|x| sentence_document(x, scheme, Path::new("t.conll")))
+            .collect()
     }
 
     fn spans(d: &Document) -> Vec<(String, String)> {
-        d.entities.iter().map(|e| (d.slice(e.start, e.end).unwrap().to_string(), e.label.clone())).collect()
+        d.entities
+            .iter()
+            .map(|e| {
+                (
+                    d.slice(e.start, e.end).unwrap().to_string(),
+                    e.label.clone(),
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -150,22 +173,42 @@ mod tests {
         let docs = read("-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP B-MISC\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n\nx O\n", None).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].text, "EU rejects German Peter Blackburn");
-        assert_eq!(spans(&docs[0]), vec![("EU".into(), "ORG".into()), ("German".into(), "MISC".into()), ("Peter Blackburn".into(), "PER".into())]);
+        assert_eq!(
+            spans(&docs[0]),
+            vec![
+                ("EU".into(), "ORG".into()),
+                ("German".into(), "MISC".into()),
+                ("Peter Blackburn".into(), "PER".into())
+            ]
+        );
         assert_eq!(docs[0].id, "t.conll:3");
     }
 
     #[test]
     fn detects_iob1_and_bioes() {
         let d = read("a I-PER\nb I-PER\nc B-PER\nd O\ne I-LOC\n", None).unwrap();
-        assert_eq!(spans(&d[0]), vec![("a b".into(), "PER".into()), ("c".into(), "PER".into()), ("e".into(), "LOC".into())]);
+        assert_eq!(
+            spans(&d[0]),
+            vec![
+                ("a b".into(), "PER".into()),
+                ("c".into(), "PER".into()),
+                ("e".into(), "LOC".into())
+            ]
+        );
         let d = read("a B-PER\nb E-PER\nc S-LOC\nd O\n", None).unwrap();
-        assert_eq!(spans(&d[0]), vec![("a b".into(), "PER".into()), ("c".into(), "LOC".into())]);
+        assert_eq!(
+            spans(&d[0]),
+            vec![("a b".into(), "PER".into()), ("c".into(), "LOC".into())]
+        );
     }
 
     #[test]
     fn bad_tags_name_the_line() {
         let err = read("a O\nb Q-PER\n", None).unwrap_err();
-        assert!(err.to_string().starts_with("t.conll:2: tag \"Q-PER\""), "{err}");
+        assert!(
+            err.to_string().starts_with("t.conll:2: tag \"Q-PER\""),
+            "{err}"
+        );
         let err = read("a O\nb I-PER\n", Some(Scheme::Iob2)).unwrap_err();
         assert!(err.to_string().starts_with("t.conll:2:"), "{err}");
         let err = read("a\n", None).unwrap_err();

@@ -58,7 +58,13 @@ pub fn parse_jsonl(content: &str, path: &Path) -> Result<Vec<Document>> {
         let id = match raw.id {
             Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
-            Some(other) => return Err(Error::data(path, lineno, format!("id {other} is not a string"))),
+            Some(other) => {
+                return Err(Error::data(
+                    path,
+                    lineno,
+                    format!("id {other} is not a string"),
+                ))
+            }
             None => format!("{}:{lineno}", path.display()),
         };
         if !seen.insert(id.clone()) {
@@ -73,7 +79,11 @@ pub fn parse_jsonl(content: &str, path: &Path) -> Result<Vec<Document>> {
             .chain(raw.label.into_iter().flatten());
         for (start, end, label) in spans {
             if start < 0 || end < 0 {
-                return Err(Error::data(path, lineno, format!("span {start}..{end} ({label}) has a negative offset")));
+                return Err(Error::data(
+                    path,
+                    lineno,
+                    format!("span {start}..{end} ({label}) has a negative offset"),
+                ));
             }
             entities.push(Entity::new(start as usize, end as usize, label));
         }
@@ -119,10 +129,17 @@ mod tests {
     #[test]
     fn errors_name_file_and_line() {
         let err = parse("{\"id\":\"a\",\"text\":\"abc\"}\n{\"id\":\"b\",\"text\":\"abc\",\"entities\":[{\"start\":3,\"end\":1,\"label\":\"X\"}]}").unwrap_err();
-        assert_eq!(err.to_string(), "t.jsonl:2: document \"b\": span 3..1 (X) is reversed");
+        assert_eq!(
+            err.to_string(),
+            "t.jsonl:2: document \"b\": span 3..1 (X) is reversed"
+        );
         let err = parse("{\"id\":\"a\",\"text\":\"abc\"}\n{oops").unwrap_err();
-        assert!(err.to_string().starts_with("t.jsonl:2: invalid JSON"), "{err}");
-        let err = parse("{\"id\":\"a\",\"text\":\"abc\"}\n{\"id\":\"a\",\"text\":\"abc\"}").unwrap_err();
+        assert!(
+            err.to_string().starts_with("t.jsonl:2: invalid JSON"),
+            "{err}"
+        );
+        let err =
+            parse("{\"id\":\"a\",\"text\":\"abc\"}\n{\"id\":\"a\",\"text\":\"abc\"}").unwrap_err();
         assert!(err.to_string().contains("duplicate id"), "{err}");
     }
 }

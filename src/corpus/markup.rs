@@ -43,7 +43,13 @@ pub fn parse_markup(content: &str, path: &Path) -> Result<Vec<SourceDoc>> {
             .unwrap_or("")
             .trim()
             .to_string(),
-        _ => return Err(Error::data(path, 1, "the first line must be `%% conflict: NAME | ...`")),
+        _ => {
+            return Err(Error::data(
+                path,
+                1,
+                "the first line must be `%% conflict: NAME | ...`",
+            ))
+        }
     };
     let mut docs: Vec<(usize, String, String, Vec<&str>)> = Vec::new();
     for (i, line) in lines {
@@ -51,8 +57,14 @@ pub fn parse_markup(content: &str, path: &Path) -> Result<Vec<SourceDoc>> {
             let mut parts = rest.split('|');
             let id = parts.next().unwrap_or("").trim().to_string();
             let style = parts
-                .find_map(|p| p.trim().strip_prefix("style:").map(|s| s.trim().to_string()))
-                .ok_or_else(|| Error::data(path, i + 1, format!("document {id:?} has no `style:`")))?;
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("style:")
+                        .map(|s| s.trim().to_string())
+                })
+                .ok_or_else(|| {
+                    Error::data(path, i + 1, format!("document {id:?} has no `style:`"))
+                })?;
             if id.is_empty() {
                 return Err(Error::data(path, i + 1, "document line without an id"));
             }
@@ -60,16 +72,22 @@ pub fn parse_markup(content: &str, path: &Path) -> Result<Vec<SourceDoc>> {
         } else if let Some(d) = docs.last_mut() {
             d.3.push(line);
         } else if !line.trim().is_empty() {
-            return Err(Error::data(path, i + 1, "text before the first `@@ doc` line"));
+            return Err(Error::data(
+                path,
+                i + 1,
+                "text before the first `@@ doc` line",
+            ));
         }
     }
     docs.into_iter()
         .map(|(line, id, style, body)| {
             let raw = body.join("\n");
             let raw = raw.trim_matches('\n');
-            let (text, entities) = strip_spans(raw).map_err(|m| Error::data(path, line, format!("document {id:?}: {m}")))?;
+            let (text, entities) = strip_spans(raw)
+                .map_err(|m| Error::data(path, line, format!("document {id:?}: {m}")))?;
             let mut doc = Document { id, text, entities };
-            doc.validate().map_err(|m| Error::data(path, line, format!("document {:?}: {m}", doc.id)))?;
+            doc.validate()
+                .map_err(|m| Error::data(path, line, format!("document {:?}: {m}", doc.id)))?;
             Ok(SourceDoc {
                 doc,
                 conflict: conflict.clone(),
@@ -107,7 +125,14 @@ pub fn strip_spans(raw: &str) -> std::result::Result<(String, Vec<Entity>), Stri
     }
     text.push_str(rest);
     if let Some(bad) = text.find("](") {
-        let ctx: String = text[..bad].chars().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        let ctx: String = text[..bad]
+            .chars()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         return Err(format!("unmatched span markup after {ctx:?}"));
     }
     Ok((text, entities))
@@ -135,7 +160,10 @@ pub fn read_markup_dir(dir: &Path) -> Result<Vec<SourceDoc>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "md") && p.file_name().is_some_and(|n| n != "README.md"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "md")
+                && p.file_name().is_some_and(|n| n != "README.md")
+        })
         .collect();
     files.sort();
     let mut docs = Vec::new();
@@ -160,13 +188,19 @@ pub fn split(docs: Vec<SourceDoc>, plan: &SplitPlan) -> BTreeMap<&'static str, V
         let held = plan.held_out.contains(&conflict);
         let picks = |ratio: f64, phase: f64| -> Vec<usize> {
             let k = ((n as f64 * ratio).round() as usize).max(1).min(n);
-            (0..k).map(|j| (((j as f64 + phase) * n as f64) / k as f64) as usize).collect()
+            (0..k)
+                .map(|j| (((j as f64 + phase) * n as f64) / k as f64) as usize)
+                .collect()
         };
         let dev = picks(plan.dev_ratio, 0.25);
         let test = picks(plan.test_ratio, 0.75);
         for (i, d) in docs.into_iter().enumerate() {
             let split = if held {
-                if i % 2 == 0 { "test" } else { "dev" }
+                if i % 2 == 0 {
+                    "test"
+                } else {
+                    "dev"
+                }
             } else if dev.contains(&i) {
                 "dev"
             } else if test.contains(&i) {
@@ -199,7 +233,8 @@ mod tests {
 
     #[test]
     fn strips_markup_to_code_point_spans() {
-        let (text, ents) = strip_spans("[RSF](ARMED_GROUP) hit [Türkiye](LOCATION) [sic] x").unwrap();
+        let (text, ents) =
+            strip_spans("[RSF](ARMED_GROUP) hit [Türkiye](LOCATION) [sic] x").unwrap();
         assert_eq!(text, "RSF hit Türkiye [sic] x");
         assert_eq!((ents[1].start, ents[1].end), (8, 15));
         assert!(strip_spans("a [b](lower) c").unwrap().1.is_empty());
@@ -213,7 +248,11 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].doc.text, "A burned.");
         assert_eq!(docs[1].style, "wire");
-        let plan = SplitPlan { held_out: vec!["x".into()], dev_ratio: 0.1, test_ratio: 0.1 };
+        let plan = SplitPlan {
+            held_out: vec!["x".into()],
+            dev_ratio: 0.1,
+            test_ratio: 0.1,
+        };
         let s = split(docs, &plan);
         assert!(!s.contains_key("train"));
         assert_eq!(s["test"].len() + s["dev"].len(), 2);

@@ -55,7 +55,11 @@ impl Format {
 
 /// Reads a labelled corpus file. `format` defaults to the extension's; `scheme`
 /// (column files only) defaults to detection.
-pub fn read_corpus(path: &Path, format: Option<Format>, scheme: Option<Scheme>) -> Result<Vec<Document>> {
+pub fn read_corpus(
+    path: &Path,
+    format: Option<Format>,
+    scheme: Option<Scheme>,
+) -> Result<Vec<Document>> {
     let format = match format {
         Some(f) => f,
         None => Format::from_path(path)?,

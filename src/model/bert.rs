@@ -58,16 +58,26 @@ impl BertConfig {
     /// Reads and checks `config.json`.
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let cfg: BertConfig =
-            serde_json::from_str(&text).map_err(|e| Error::model(path, format!("not a BERT config: {e}")))?;
-        if cfg.hidden_size % cfg.num_attention_heads != 0 {
+        let cfg: BertConfig = serde_json::from_str(&text)
+            .map_err(|e| Error::model(path, format!("not a BERT config: {e}")))?;
+        if cfg.num_attention_heads == 0 || !cfg.hidden_size.is_multiple_of(cfg.num_attention_heads)
+        {
             return Err(Error::model(
                 path,
-                format!("hidden_size {} is not a multiple of num_attention_heads {}", cfg.hidden_size, cfg.num_attention_heads),
+                format!(
+                    "hidden_size {} is not a multiple of num_attention_heads {}",
+                    cfg.hidden_size, cfg.num_attention_heads
+                ),
             ));
         }
-        if !matches!(cfg.hidden_act.as_str(), "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu") {
-            return Err(Error::model(path, format!("hidden_act {:?} is not supported", cfg.hidden_act)));
+        if !matches!(
+            cfg.hidden_act.as_str(),
+            "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu"
+        ) {
+            return Err(Error::model(
+                path,
+                format!("hidden_act {:?} is not supported", cfg.hidden_act),
+            ));
         }
         Ok(cfg)
     }
@@ -119,9 +129,21 @@ impl Bert {
         let std = cfg.initializer_range;
         let eps = cfg.layer_norm_eps;
         let embeddings = Embeddings {
-            word: p.get("embeddings.word_embeddings.weight", &[cfg.vocab_size, h], Init::Normal(std))?,
-            position: p.get("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, h], Init::Normal(std))?,
-            token_type: p.get("embeddings.token_type_embeddings.weight", &[cfg.type_vocab_size, h], Init::Normal(std))?,
+            word: p.get(
+                "embeddings.word_embeddings.weight",
+                &[cfg.vocab_size, h],
+                Init::Normal(std),
+            )?,
+            position: p.get(
+                "embeddings.position_embeddings.weight",
+                &[cfg.max_position_embeddings, h],
+                Init::Normal(std),
+            )?,
+            token_type: p.get(
+                "embeddings.token_type_embeddings.weight",
+                &[cfg.type_vocab_size, h],
+                Init::Normal(std),
+            )?,
             norm: LayerNorm::new(p, "embeddings.LayerNorm", h, eps)?,
             dropout: Dropout::new(cfg.hidden_dropout_prob),
         };
@@ -134,8 +156,20 @@ impl Bert {
                 value: Linear::new(p, &format!("{pre}.attention.self.value"), h, h, std)?,
                 attn_out: Linear::new(p, &format!("{pre}.attention.output.dense"), h, h, std)?,
                 attn_norm: LayerNorm::new(p, &format!("{pre}.attention.output.LayerNorm"), h, eps)?,
-                intermediate: Linear::new(p, &format!("{pre}.intermediate.dense"), h, cfg.intermediate_size, std)?,
-                output: Linear::new(p, &format!("{pre}.output.dense"), cfg.intermediate_size, h, std)?,
+                intermediate: Linear::new(
+                    p,
+                    &format!("{pre}.intermediate.dense"),
+                    h,
+                    cfg.intermediate_size,
+                    std,
+                )?,
+                output: Linear::new(
+                    p,
+                    &format!("{pre}.output.dense"),
+                    cfg.intermediate_size,
+                    h,
+                    std,
+                )?,
                 out_norm: LayerNorm::new(p, &format!("{pre}.output.LayerNorm"), h, eps)?,
                 dropout: Dropout::new(cfg.hidden_dropout_prob),
                 attn_dropout: Dropout::new(cfg.attention_probs_dropout_prob),
@@ -160,8 +194,14 @@ impl Bert {
                 "sequence of {t} tokens exceeds the encoder's {max_pos} positions: lower --max-len"
             )));
         }
-        let words = e.word.embedding_rows(&input.ids.flatten_all()?)?.reshape((b, t, hidden))?;
-        let types = e.token_type.embedding_rows(&input.type_ids.flatten_all()?)?.reshape((b, t, hidden))?;
+        let words = e
+            .word
+            .embedding_rows(&input.ids.flatten_all()?)?
+            .reshape((b, t, hidden))?;
+        let types = e
+            .token_type
+            .embedding_rows(&input.type_ids.flatten_all()?)?
+            .reshape((b, t, hidden))?;
         let pos = e.position.narrow(0, 0, t)?.unsqueeze(0)?;
         let x = words.add(&types)?.broadcast_add(&pos)?;
         let mut x = e.dropout.forward(&e.norm.forward(&x)?, rng)?;
@@ -184,10 +224,21 @@ impl EmbeddingRows for Tensor {
 }
 
 impl Layer {
-    fn forward(&self, x: &Tensor, mask: &Tensor, heads: usize, act: &str, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
+    fn forward(
+        &self,
+        x: &Tensor,
+        mask: &Tensor,
+        heads: usize,
+        act: &str,
+        rng: Option<&RefCell<Rng>>,
+    ) -> Result<Tensor> {
         let (b, t, h) = x.dims3()?;
         let hd = h / heads;
-        let split = |y: Tensor| -> Result<Tensor> { Ok(y.reshape((b, t, heads, hd))?.transpose(1, 2)?.contiguous()?) };
+        let split = |y: Tensor| -> Result<Tensor> {
+            Ok(y.reshape((b, t, heads, hd))?
+                .transpose(1, 2)?
+                .contiguous()?)
+        };
         // Scaling q (smaller than the scores) before the product.
         let q = split((self.query.forward(x)? * (1.0 / (hd as f64).sqrt()))?)?;
         let k = split(self.key.forward(x)?)?;

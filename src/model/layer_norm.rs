@@ -28,7 +28,13 @@ impl LayerNorm {
     /// Normalises `x` of shape `[..., dim]`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let x = x.contiguous()?;
-        Ok(x.apply_op3(&self.weight, &self.bias, LayerNormOp { eps: self.eps as f32 })?)
+        Ok(x.apply_op3(
+            &self.weight,
+            &self.bias,
+            LayerNormOp {
+                eps: self.eps as f32,
+            },
+        )?)
     }
 }
 
@@ -64,12 +70,14 @@ impl CustomOp3 for LayerNormOp {
         let b = f32_slice(bs, bl, self.name())?;
         let dim = w.len();
         let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(dim).zip(x.par_chunks(dim)).for_each(|(o, row)| {
-            let (mean, rstd) = moments(row, self.eps);
-            for i in 0..dim {
-                o[i] = (row[i] - mean) * rstd * w[i] + b[i];
-            }
-        });
+        out.par_chunks_mut(dim)
+            .zip(x.par_chunks(dim))
+            .for_each(|(o, row)| {
+                let (mean, rstd) = moments(row, self.eps);
+                for i in 0..dim {
+                    o[i] = (row[i] - mean) * rstd * w[i] + b[i];
+                }
+            });
         Ok((CpuStorage::F32(out), xl.shape().clone()))
     }
 
@@ -93,7 +101,9 @@ impl CustomOp3 for LayerNormOp {
                         .map(|(gxc, (xc, gc))| {
                             let mut gw = vec![0f32; dim];
                             let mut gb = vec![0f32; dim];
-                            for ((gxr, xr), gr) in gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim)) {
+                            for ((gxr, xr), gr) in
+                                gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim))
+                            {
                                 let (mean, rstd) = moments(xr, self.eps);
                                 let (mut sum_gw, mut sum_gwx) = (0f32, 0f32);
                                 for i in 0..dim {

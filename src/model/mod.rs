@@ -46,13 +46,27 @@ impl TokenClassifier {
     ) -> Result<(Self, Vec<String>)> {
         let mut p = Params::new(weights, seed, trainable);
         let bert = Bert::new(&mut p, cfg)?;
-        let classifier = Linear::new(&mut p, "classifier", cfg.hidden_size, num_tags, cfg.initializer_range)?;
+        let classifier = Linear::new(
+            &mut p,
+            "classifier",
+            cfg.hidden_size,
+            num_tags,
+            cfg.initializer_range,
+        )?;
         let initialised = p.initialised.clone();
-        let encoder_missing: Vec<&String> = initialised.iter().filter(|n| !n.starts_with("classifier")).collect();
+        let encoder_missing: Vec<&String> = initialised
+            .iter()
+            .filter(|n| !n.starts_with("classifier"))
+            .collect();
         if !encoder_missing.is_empty() {
             return Err(crate::error::Error::Config(format!(
                 "the checkpoint lacks encoder weights: {}",
-                encoder_missing.iter().take(5).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                encoder_missing
+                    .iter()
+                    .take(5)
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         Ok((
@@ -71,7 +85,13 @@ impl TokenClassifier {
     pub fn random(cfg: &BertConfig, num_tags: usize, seed: u64) -> Result<Self> {
         let mut p = Params::new(HashMap::new(), seed, true);
         let bert = Bert::new(&mut p, cfg)?;
-        let classifier = Linear::new(&mut p, "classifier", cfg.hidden_size, num_tags, cfg.initializer_range)?;
+        let classifier = Linear::new(
+            &mut p,
+            "classifier",
+            cfg.hidden_size,
+            num_tags,
+            cfg.initializer_range,
+        )?;
         Ok(TokenClassifier {
             bert,
             dropout: Dropout::new(cfg.hidden_dropout_prob),
@@ -85,7 +105,8 @@ impl TokenClassifier {
     pub fn forward_t(&self, input: &BertInput, train: bool) -> Result<Tensor> {
         let rng = train.then_some(&self.rng);
         let hidden = self.bert.forward(input, rng)?;
-        self.classifier.forward(&self.dropout.forward(&hidden, rng)?)
+        self.classifier
+            .forward(&self.dropout.forward(&hidden, rng)?)
     }
 
     /// Every parameter by name (encoder names without a prefix, then `classifier.*`).
@@ -100,7 +121,11 @@ impl TokenClassifier {
             .vars
             .iter()
             .map(|(n, v)| {
-                let name = if n.starts_with("classifier") { n.clone() } else { format!("bert.{n}") };
+                let name = if n.starts_with("classifier") {
+                    n.clone()
+                } else {
+                    format!("bert.{n}")
+                };
                 (name, v.as_tensor().detach())
             })
             .collect();

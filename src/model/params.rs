@@ -110,9 +110,13 @@ pub fn read_checkpoint(dir: &Path) -> Result<HashMap<String, Tensor>> {
             .into_iter()
             .collect()
     } else if bin.exists() {
-        candle_core::pickle::read_all(&bin).map_err(|e| Error::model(&bin, format!("cannot read weights: {e}")))?
+        candle_core::pickle::read_all(&bin)
+            .map_err(|e| Error::model(&bin, format!("cannot read weights: {e}")))?
     } else {
-        return Err(Error::model(dir, "no model.safetensors or pytorch_model.bin"));
+        return Err(Error::model(
+            dir,
+            "no model.safetensors or pytorch_model.bin",
+        ));
     };
     Ok(tensors
         .into_iter()

@@ -10,7 +10,9 @@ use crate::error::Result;
 /// `[batch, heads, q, k]` and `mask` is `[batch, k]` with 1.0 on real tokens and
 /// 0.0 on padding (padding keys get probability 0).
 pub fn masked_softmax(scores: &Tensor, mask: &Tensor) -> Result<Tensor> {
-    Ok(scores.contiguous()?.apply_op2(&mask.contiguous()?, MaskedSoftmax)?)
+    Ok(scores
+        .contiguous()?
+        .apply_op2(&mask.contiguous()?, MaskedSoftmax)?)
 }
 
 struct MaskedSoftmax;
@@ -20,43 +22,64 @@ impl CustomOp2 for MaskedSoftmax {
         "masked-softmax"
     }
 
-    fn cpu_fwd(&self, ss: &CpuStorage, sl: &Layout, ms: &CpuStorage, ml: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        ss: &CpuStorage,
+        sl: &Layout,
+        ms: &CpuStorage,
+        ml: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let s = f32_slice(ss, sl, self.name())?;
         let m = f32_slice(ms, ml, self.name())?;
         let dims = sl.dims();
         let k = dims[dims.len() - 1];
         let rows_per_batch = s.len() / (m.len() / k) / k;
         let mut out = vec![0f32; s.len()];
-        out.par_chunks_mut(k).zip(s.par_chunks(k)).enumerate().for_each(|(r, (o, row))| {
-            let mask = &m[(r / rows_per_batch) * k..][..k];
-            let mut max = f32::NEG_INFINITY;
-            for i in 0..k {
-                if mask[i] > 0.0 && row[i] > max {
-                    max = row[i];
+        out.par_chunks_mut(k)
+            .zip(s.par_chunks(k))
+            .enumerate()
+            .for_each(|(r, (o, row))| {
+                let mask = &m[(r / rows_per_batch) * k..][..k];
+                let mut max = f32::NEG_INFINITY;
+                for i in 0..k {
+                    if mask[i] > 0.0 && row[i] > max {
+                        max = row[i];
+                    }
                 }
-            }
-            let mut sum = 0f32;
-            for i in 0..k {
-                o[i] = if mask[i] > 0.0 { (row[i] - max).exp() } else { 0.0 };
-                sum += o[i];
-            }
-            let inv = if sum > 0.0 { 1.0 / sum } else { 0.0 };
-            o.iter_mut().for_each(|v| *v *= inv);
-        });
+                let mut sum = 0f32;
+                for i in 0..k {
+                    o[i] = if mask[i] > 0.0 {
+                        (row[i] - max).exp()
+                    } else {
+                        0.0
+                    };
+                    sum += o[i];
+                }
+                let inv = if sum > 0.0 { 1.0 / sum } else { 0.0 };
+                o.iter_mut().for_each(|v| *v *= inv);
+            });
         Ok((CpuStorage::F32(out), sl.shape().clone()))
     }
 
-    fn bwd(&self, s: &Tensor, _m: &Tensor, res: &Tensor, grad: &Tensor) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        s: &Tensor,
+        _m: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>)> {
         let k = s.dim(candle_core::D::Minus1)?;
         let gx = with_f32(res, |y| {
             with_f32(grad, |g| {
                 let mut gx = vec![0f32; y.len()];
-                gx.par_chunks_mut(k).zip(y.par_chunks(k).zip(g.par_chunks(k))).for_each(|(o, (yr, gr))| {
-                    let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
-                    for i in 0..k {
-                        o[i] = yr[i] * (gr[i] - dot);
-                    }
-                });
+                gx.par_chunks_mut(k)
+                    .zip(y.par_chunks(k).zip(g.par_chunks(k)))
+                    .for_each(|(o, (yr, gr))| {
+                        let dot: f32 = yr.iter().zip(gr).map(|(a, b)| a * b).sum();
+                        for i in 0..k {
+                            o[i] = yr[i] * (gr[i] - dot);
+                        }
+                    });
                 gx
             })
         })??;

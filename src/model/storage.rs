@@ -15,7 +15,11 @@ pub fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Resu
 
 /// Runs `f` over the contiguous `f32` data of a CPU tensor (copying only if it is strided).
 pub fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
-    let t = if t.is_contiguous() { t.clone() } else { t.contiguous()? };
+    let t = if t.is_contiguous() {
+        t.clone()
+    } else {
+        t.contiguous()?
+    };
     let (storage, layout) = t.storage_and_layout();
     match &*storage {
         Storage::Cpu(s) => Ok(f(f32_slice(s, layout, "with_f32")?)),

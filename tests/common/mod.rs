@@ -29,7 +29,11 @@ pub fn docs_from(lines: &[&str], prefix: &str) -> Vec<Document> {
         .enumerate()
         .map(|(i, l)| {
             let (text, entities) = strip_spans(l).expect("fixture markup");
-            Document { id: format!("{prefix}-{i}"), text, entities }
+            Document {
+                id: format!("{prefix}-{i}"),
+                text,
+                entities,
+            }
         })
         .collect()
 }
@@ -63,7 +67,10 @@ pub fn tiny_config(vocab_size: usize, dropout: f32) -> serde_json::Value {
 /// A WordPiece vocabulary over `texts`: specials, every lowercased word, and every
 /// character alone and as a `##` continuation (so no word becomes `[UNK]`).
 pub fn vocab_for(texts: &[String]) -> Vec<String> {
-    let mut v: Vec<String> = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].iter().map(|s| s.to_string()).collect();
+    let mut v: Vec<String> = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let mut set = BTreeSet::new();
     for t in texts {
         let lower = t.to_lowercase();
@@ -89,7 +96,11 @@ pub fn vocab_for(texts: &[String]) -> Vec<String> {
 /// truncation to 16 (which the encoder must turn off).
 pub fn tokenizer_json(vocab: &[String]) -> serde_json::Value {
     let special = |id: usize, s: &str| json!({"id": id, "content": s, "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true});
-    let vocab_map: serde_json::Map<String, serde_json::Value> = vocab.iter().enumerate().map(|(i, t)| (t.clone(), json!(i))).collect();
+    let vocab_map: serde_json::Map<String, serde_json::Value> = vocab
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), json!(i)))
+        .collect();
     json!({
         "version": "1.0",
         "truncation": {"direction": "Right", "max_length": 16, "strategy": "LongestFirst", "stride": 0},
@@ -111,8 +122,16 @@ pub fn write_tiny_base(dir: &Path, texts: &[String], dropout: f32, seed: u64) {
     std::fs::create_dir_all(dir).unwrap();
     let vocab = vocab_for(texts);
     let cfg = tiny_config(vocab.len(), dropout);
-    std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
-    std::fs::write(dir.join("tokenizer.json"), serde_json::to_string(&tokenizer_json(&vocab)).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::to_string_pretty(&cfg).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tokenizer.json"),
+        serde_json::to_string(&tokenizer_json(&vocab)).unwrap(),
+    )
+    .unwrap();
     let bert_cfg: BertConfig = serde_json::from_value(cfg).unwrap();
     // A head of another task, which training must not reuse.
     let model = TokenClassifier::random(&bert_cfg, 3, seed).unwrap();
@@ -128,6 +147,11 @@ pub fn texts(docs: &[Document]) -> Vec<String> {
 pub fn surfaces(doc: &Document) -> Vec<(String, String)> {
     doc.entities
         .iter()
-        .map(|e| (doc.slice(e.start, e.end).expect("in range").to_string(), e.label.clone()))
+        .map(|e| {
+            (
+                doc.slice(e.start, e.end).expect("in range").to_string(),
+                e.label.clone(),
+            )
+        })
         .collect()
 }
