@@ -124,7 +124,18 @@ pub fn strip_spans(raw: &str) -> std::result::Result<(String, Vec<Entity>), Stri
         }
     }
     text.push_str(rest);
-    if let Some(bad) = text.find("](") {
+    // A label-like `](LABEL)` left in the text means a span that did not parse
+    // (a bracket or newline inside it); `](lowercase)` is ordinary prose.
+    let leftover = text.match_indices("](").find(|(i, _)| {
+        let rest = &text[i + 2..];
+        rest.find(')').is_some_and(|e| {
+            e > 0
+                && rest[..e]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_')
+        })
+    });
+    if let Some((bad, _)) = leftover {
         let ctx: String = text[..bad]
             .chars()
             .rev()

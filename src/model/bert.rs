@@ -8,6 +8,7 @@ use candle_core::{DType, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::dropout::Dropout;
+use super::gelu::gelu;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
 use super::params::{Init, Params};
@@ -250,7 +251,7 @@ impl Layer {
         let x = self.attn_norm.forward(&attn.add(x)?)?;
         let inter = self.intermediate.forward(&x)?;
         let inter = match act {
-            "gelu" => inter.gelu_erf()?,
+            "gelu" => gelu(&inter)?,
             "relu" => inter.relu()?,
             _ => inter.gelu()?,
         };

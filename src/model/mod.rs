@@ -2,6 +2,7 @@
 
 mod bert;
 mod dropout;
+mod gelu;
 mod layer_norm;
 mod linear;
 mod params;

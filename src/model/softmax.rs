@@ -86,3 +86,56 @@ impl CustomOp2 for MaskedSoftmax {
         Ok((Some(Tensor::from_vec(gx, s.shape(), s.device())?), None))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var, D};
+
+    #[test]
+    fn matches_softmax_with_an_additive_mask_and_its_gradient() {
+        let dev = Device::Cpu;
+        let s = Var::from_tensor(&Tensor::randn(0f32, 3.0, (2, 3, 5, 6), &dev).unwrap()).unwrap();
+        let mask = Tensor::new(
+            &[[1f32, 1., 1., 1., 0., 0.], [1., 1., 1., 1., 1., 1.]],
+            &dev,
+        )
+        .unwrap();
+        let bias = ((mask.clone() - 1.0).unwrap() * 1e9)
+            .unwrap()
+            .reshape((2, 1, 1, 6))
+            .unwrap();
+        let up = Tensor::randn(0f32, 1.0, (2, 3, 5, 6), &dev).unwrap();
+        let ours = masked_softmax(s.as_tensor(), &mask).unwrap();
+        let want = candle_nn::ops::softmax(&s.as_tensor().broadcast_add(&bias).unwrap(), D::Minus1)
+            .unwrap();
+        let d = (ours.clone() - want.clone())
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(d < 1e-6, "forward differs by {d}");
+        let g1 = (ours * &up).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (want * &up).unwrap().sum_all().unwrap().backward().unwrap();
+        let (a, b) = (
+            g1.get(s.as_tensor()).unwrap(),
+            g2.get(s.as_tensor()).unwrap(),
+        );
+        let d = (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(d < 1e-5, "gradient differs by {d}");
+    }
+}
