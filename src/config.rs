@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
-    /// Maximum passes over the training data (default 10).
+    /// Maximum passes over the training data (default 6).
     pub epochs: usize,
     /// Windows per optimizer step (default 16).
     pub batch_size: usize,
@@ -42,7 +42,7 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
-            epochs: 10,
+            epochs: 6,
             batch_size: 16,
             lr: 1e-4,
             max_len: 128,

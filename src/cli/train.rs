@@ -29,7 +29,7 @@ pub struct TrainArgs {
     /// JSON file of hyperparameters (keys of training-config.json); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Maximum passes over the training data [default: 10].
+    /// Maximum passes over the training data [default: 6].
     #[arg(long)]
     epochs: Option<usize>,
     /// Seed for head initialisation, dropout and shuffling [default: 42].
