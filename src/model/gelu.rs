@@ -75,6 +75,7 @@ impl CustomOp1 for Gelu {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::storage::max_abs_diff;
     use candle_core::{Device, Var};
 
     #[test]
@@ -83,14 +84,7 @@ mod tests {
         let x = Var::from_vec(data, 800, &Device::Cpu).unwrap();
         let ours = gelu(x.as_tensor()).unwrap();
         let want = x.as_tensor().gelu_erf().unwrap();
-        let d = (ours.clone() - want.clone())
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = max_abs_diff(&ours, &want);
         assert!(d < 1e-6, "forward differs by {d}");
         let g1 = ours.sum_all().unwrap().backward().unwrap();
         let g2 = want.sum_all().unwrap().backward().unwrap();
@@ -98,14 +92,7 @@ mod tests {
             g1.get(x.as_tensor()).unwrap(),
             g2.get(x.as_tensor()).unwrap(),
         );
-        let d = (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = max_abs_diff(a, b);
         assert!(d < 1e-5, "gradient differs by {d}");
     }
 }

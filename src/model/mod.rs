@@ -45,46 +45,33 @@ impl TokenClassifier {
         seed: u64,
         trainable: bool,
     ) -> Result<(Self, Vec<String>)> {
-        let mut p = Params::new(weights, seed, trainable);
-        let bert = Bert::new(&mut p, cfg)?;
-        let classifier = Linear::new(
-            &mut p,
-            "classifier",
-            cfg.hidden_size,
-            num_tags,
-            cfg.initializer_range,
-        )?;
-        let initialised = p.initialised.clone();
-        let encoder_missing: Vec<&String> = initialised
+        let (model, initialised) =
+            Self::build(cfg, num_tags, Params::new(weights, seed, trainable), seed)?;
+        let missing: Vec<&str> = initialised
             .iter()
+            .map(String::as_str)
             .filter(|n| !n.starts_with("classifier"))
             .collect();
-        if !encoder_missing.is_empty() {
+        if !missing.is_empty() {
             return Err(crate::error::Error::Config(format!(
                 "the checkpoint lacks encoder weights: {}",
-                encoder_missing
-                    .iter()
-                    .take(5)
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                missing[..missing.len().min(5)].join(", ")
             )));
         }
-        Ok((
-            TokenClassifier {
-                bert,
-                dropout: Dropout::new(cfg.hidden_dropout_prob),
-                classifier,
-                vars: p.vars().to_vec(),
-                rng: RefCell::new(Rng::new(seed.wrapping_add(1))),
-            },
-            initialised,
-        ))
+        Ok((model, initialised))
     }
 
     /// A model whose encoder is randomly initialised (tests and benchmarks).
     pub fn random(cfg: &BertConfig, num_tags: usize, seed: u64) -> Result<Self> {
-        let mut p = Params::new(HashMap::new(), seed, true);
+        Ok(Self::build(cfg, num_tags, Params::new(HashMap::new(), seed, true), seed)?.0)
+    }
+
+    fn build(
+        cfg: &BertConfig,
+        num_tags: usize,
+        mut p: Params,
+        seed: u64,
+    ) -> Result<(Self, Vec<String>)> {
         let bert = Bert::new(&mut p, cfg)?;
         let classifier = Linear::new(
             &mut p,
@@ -93,13 +80,14 @@ impl TokenClassifier {
             num_tags,
             cfg.initializer_range,
         )?;
-        Ok(TokenClassifier {
+        let model = TokenClassifier {
             bert,
             dropout: Dropout::new(cfg.hidden_dropout_prob),
             classifier,
             vars: p.vars().to_vec(),
             rng: RefCell::new(Rng::new(seed.wrapping_add(1))),
-        })
+        };
+        Ok((model, p.initialised))
     }
 
     /// Tag scores (logits) `[batch, seq, num_tags]`; dropout is on when `train`.

@@ -90,6 +90,7 @@ impl CustomOp2 for MaskedSoftmax {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::storage::max_abs_diff;
     use candle_core::{Device, Var, D};
 
     #[test]
@@ -109,16 +110,7 @@ mod tests {
         let ours = masked_softmax(s.as_tensor(), &mask).unwrap();
         let want = candle_nn::ops::softmax(&s.as_tensor().broadcast_add(&bias).unwrap(), D::Minus1)
             .unwrap();
-        let d = (ours.clone() - want.clone())
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = max_abs_diff(&ours, &want);
         assert!(d < 1e-6, "forward differs by {d}");
         let g1 = (ours * &up).unwrap().sum_all().unwrap().backward().unwrap();
         let g2 = (want * &up).unwrap().sum_all().unwrap().backward().unwrap();
@@ -126,16 +118,7 @@ mod tests {
             g1.get(s.as_tensor()).unwrap(),
             g2.get(s.as_tensor()).unwrap(),
         );
-        let d = (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = max_abs_diff(a, b);
         assert!(d < 1e-5, "gradient differs by {d}");
     }
 }

@@ -26,3 +26,13 @@ pub fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
         _ => candle_core::bail!("with_f32: expects a CPU tensor"),
     }
 }
+
+/// Largest absolute elementwise difference of two tensors (tests of the fused ops).
+#[cfg(test)]
+pub(crate) fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    let d = (a - b)
+        .and_then(|d| d.abs())
+        .and_then(|d| d.flatten_all())
+        .and_then(|d| d.max(0));
+    d.and_then(|d| d.to_scalar::<f32>()).expect("same shapes")
+}
