@@ -49,6 +49,49 @@ fn last_hidden_state_matches_pytorch() {
     assert!(max < 1e-5, "max |ours - pytorch| = {max}");
 }
 
+/// The same weights as a PyTorch pickle (`pytorch_model.bin`, written by torch.save)
+/// with `bert.`-prefixed, legacy `gamma`/`beta` names and an unused pretraining head.
+#[test]
+fn pytorch_bin_with_legacy_names_gives_the_same_hidden_state() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let cfg = BertConfig::from_file(&root.join("tiny-bert/config.json")).unwrap();
+    let golden =
+        candle_core::safetensors::load(root.join("tiny-bert/golden.safetensors"), &Device::Cpu)
+            .unwrap();
+    let input = BertInput {
+        ids: golden["input_ids"].to_dtype(DType::U32).unwrap(),
+        type_ids: golden["token_type_ids"].to_dtype(DType::U32).unwrap(),
+        mask: golden["attention_mask"].to_dtype(DType::F32).unwrap(),
+    };
+    let weights = read_checkpoint(&root.join("tiny-bert-legacy")).unwrap();
+    assert!(
+        weights.contains_key("embeddings.LayerNorm.weight")
+            && weights.contains_key("cls.predictions.bias")
+    );
+    let (from_bin, _) = TokenClassifier::new(&cfg, 3, weights, 0, false).unwrap();
+    let (from_st, _) = TokenClassifier::new(
+        &cfg,
+        3,
+        read_checkpoint(&root.join("tiny-bert")).unwrap(),
+        0,
+        false,
+    )
+    .unwrap();
+    let a = from_bin.bert.forward(&input, None).unwrap();
+    let b = from_st.bert.forward(&input, None).unwrap();
+    let d = (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert_eq!(d, 0.0);
+}
+
 #[test]
 fn legacy_and_prefixed_weight_names_load() {
     use conflict_ner::model::normalise_name;
