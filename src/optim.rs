@@ -69,9 +69,14 @@ impl AdamW {
         let mut total = 0f64;
         for s in &self.slots {
             if let Some(g) = grads.get(s.var.as_tensor()) {
-                total += with_f32(g, |g| {
-                    g.par_iter().map(|x| (*x as f64) * (*x as f64)).sum::<f64>()
+                // Fixed chunks summed in order: rayon's adaptive splitting would make
+                // the float sum, and so the clipping, vary from run to run.
+                let parts: Vec<f64> = with_f32(g, |g| {
+                    g.par_chunks(1 << 14)
+                        .map(|c| c.iter().map(|&x| x as f64 * x as f64).sum::<f64>())
+                        .collect()
                 })?;
+                total += parts.iter().sum::<f64>();
             }
         }
         Ok(total.sqrt())
