@@ -16,24 +16,25 @@ const HARD: &[&str] = &[
     "👩‍👩‍👧 [Zamzam camp](LOCATION) — “[RSF](ARMED_GROUP)” (sic) [Ségou](LOCATION)",
 ];
 
-fn setup() -> (Encoder, Vec<Document>, LabelSet) {
+/// A tiny base folder per test (tests run in parallel), its encoder, the documents and labels.
+fn setup(test: &str) -> (std::path::PathBuf, Encoder, Vec<Document>, LabelSet) {
     let docs = docs_from(HARD, "hard");
-    let dir = std::env::temp_dir().join(format!("conflict-ner-offsets-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "conflict-ner-offsets-{test}-{}",
+        std::process::id()
+    ));
     write_tiny_base(&dir, &texts(&docs), 0.0, 1);
     let labels = LabelSet::new(
         docs.iter()
             .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
     );
-    (
-        Encoder::from_file(&dir.join("tokenizer.json")).unwrap(),
-        docs,
-        labels,
-    )
+    let encoder = Encoder::from_file(&dir.join("tokenizer.json")).unwrap();
+    (dir, encoder, docs, labels)
 }
 
 #[test]
 fn gold_spans_survive_word_alignment() {
-    let (encoder, docs, labels) = setup();
+    let (_, encoder, docs, labels) = setup("gold");
     for doc in &docs {
         let enc = encoder.encode(doc, Some(&labels)).unwrap();
         let tags: Vec<_> = enc
@@ -64,7 +65,7 @@ fn gold_spans_survive_word_alignment() {
 
 #[test]
 fn words_are_code_point_ranges_into_the_text() {
-    let (encoder, docs, _) = setup();
+    let (_, encoder, docs, _) = setup("words");
     for doc in &docs {
         let enc = encoder.encode(doc, None).unwrap();
         let n = doc.char_len();
@@ -87,8 +88,7 @@ fn words_are_code_point_ranges_into_the_text() {
 
 #[test]
 fn tagged_output_slices_back_to_its_text() {
-    let (_, docs, _) = setup();
-    let dir = std::env::temp_dir().join(format!("conflict-ner-offsets-{}", std::process::id()));
+    let (dir, _, docs, _) = setup("tagged");
     let labels = LabelSet::new(["LOCATION", "OFFICIAL", "ARMED_GROUP", "FIGURE"]);
     let cfg = conflict_ner::config::TrainConfig {
         max_len: 16,
