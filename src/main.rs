@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         Err(err) => {
             let mut msg = format!("error: {err}");
             for cause in err.chain().skip(1) {
-                msg.push_str(&format!("\n  caused by: {cause}"));
+                // Library errors already show their source inline; print each text once.
+                let text = cause.to_string();
+                if !msg.contains(&text) {
+                    msg.push_str(&format!("\n  caused by: {text}"));
+                }
             }
             eprintln!("{msg}");
             ExitCode::from(1)

@@ -88,6 +88,10 @@ impl TrainArgs {
             patience,
             eval_every
         );
+        // A short --max-len alone should not trip over the default overlap: scale it down.
+        if self.window_overlap.is_none() && c.window_overlap * 2 > c.max_len.saturating_sub(2) {
+            c.window_overlap = c.max_len.saturating_sub(2) / 4;
+        }
         c.validate()?;
         Ok(c)
     }
