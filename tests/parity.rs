@@ -6,20 +6,32 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device};
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
 use conflict_ner::model::{read_checkpoint, BertConfig, BertInput, TokenClassifier};
+
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The tiny model's config, the golden tensors, and the encoder input they hold.
+fn golden() -> (BertConfig, HashMap<String, Tensor>, BertInput) {
+    let dir = fixtures().join("tiny-bert");
+    let cfg = BertConfig::from_file(&dir.join("config.json")).unwrap();
+    let g = candle_core::safetensors::load(dir.join("golden.safetensors"), &Device::Cpu).unwrap();
+    let input = BertInput {
+        ids: g["input_ids"].to_dtype(DType::U32).unwrap(),
+        type_ids: g["token_type_ids"].to_dtype(DType::U32).unwrap(),
+        mask: g["attention_mask"].to_dtype(DType::F32).unwrap(),
+    };
+    (cfg, g, input)
+}
 
 #[test]
 fn last_hidden_state_matches_pytorch() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-bert");
-    let cfg = BertConfig::from_file(&dir.join("config.json")).unwrap();
-    let golden =
-        candle_core::safetensors::load(dir.join("golden.safetensors"), &Device::Cpu).unwrap();
-    let input = BertInput {
-        ids: golden["input_ids"].to_dtype(DType::U32).unwrap(),
-        type_ids: golden["token_type_ids"].to_dtype(DType::U32).unwrap(),
-        mask: golden["attention_mask"].to_dtype(DType::F32).unwrap(),
-    };
+    let (cfg, golden, input) = golden();
+    let dir = fixtures().join("tiny-bert");
     let (model, initialised) =
         TokenClassifier::new(&cfg, 3, read_checkpoint(&dir).unwrap(), 0, false).unwrap();
     assert_eq!(
@@ -53,16 +65,8 @@ fn last_hidden_state_matches_pytorch() {
 /// with `bert.`-prefixed, legacy `gamma`/`beta` names and an unused pretraining head.
 #[test]
 fn pytorch_bin_with_legacy_names_gives_the_same_hidden_state() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let cfg = BertConfig::from_file(&root.join("tiny-bert/config.json")).unwrap();
-    let golden =
-        candle_core::safetensors::load(root.join("tiny-bert/golden.safetensors"), &Device::Cpu)
-            .unwrap();
-    let input = BertInput {
-        ids: golden["input_ids"].to_dtype(DType::U32).unwrap(),
-        type_ids: golden["token_type_ids"].to_dtype(DType::U32).unwrap(),
-        mask: golden["attention_mask"].to_dtype(DType::F32).unwrap(),
-    };
+    let (cfg, _, input) = golden();
+    let root = fixtures();
     let weights = read_checkpoint(&root.join("tiny-bert-legacy")).unwrap();
     assert!(
         weights.contains_key("embeddings.LayerNorm.weight")
