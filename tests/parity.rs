@@ -15,6 +15,18 @@ fn fixtures() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// Largest absolute elementwise difference.
+fn max_abs_diff(d: Tensor) -> f32 {
+    d.abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
 /// The tiny model's config, the golden tensors, and the encoder input they hold.
 fn golden() -> (BertConfig, HashMap<String, Tensor>, BertInput) {
     let dir = fixtures().join("tiny-bert");
@@ -51,13 +63,7 @@ fn last_hidden_state_matches_pytorch() {
         .broadcast_as(ours.shape())
         .unwrap();
     let diff = ((ours - want).unwrap().abs().unwrap() * mask).unwrap();
-    let max = diff
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+    let max = max_abs_diff(diff);
     assert!(max < 1e-5, "max |ours - pytorch| = {max}");
 }
 
@@ -83,16 +89,7 @@ fn pytorch_bin_with_legacy_names_gives_the_same_hidden_state() {
     .unwrap();
     let a = from_bin.bert.forward(&input, None).unwrap();
     let b = from_st.bert.forward(&input, None).unwrap();
-    let d = (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+    let d = max_abs_diff((a - b).unwrap());
     assert_eq!(d, 0.0);
 }
 
