@@ -255,20 +255,28 @@ fn check_spans(doc: &Document, opts: &CheckOptions, err: &mut impl FnMut(&str, S
 
 /// Same string with different labels; untagged occurrences of tagged strings.
 fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
+    // Each document's entity spans as byte ranges, computed once for both passes.
+    // (Reversed and out-of-range spans are errors reported elsewhere; they cover nothing.)
+    let covered: Vec<Vec<(usize, usize, &str)>> = docs
+        .iter()
+        .map(|d| {
+            let starts = char_byte_starts(&d.doc.text);
+            d.doc
+                .entities
+                .iter()
+                .filter(|e| e.start < e.end && e.end < starts.len())
+                .map(|e| (starts[e.start], starts[e.end], e.label.as_str()))
+                .collect()
+        })
+        .collect();
     let mut by_text: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    for d in docs {
-        let starts = char_byte_starts(&d.doc.text);
-        for e in d
-            .doc
-            .entities
-            .iter()
-            .filter(|e| e.start < e.end && e.end < starts.len())
-        {
-            let s = d.doc.text[starts[e.start]..starts[e.end]].to_string();
+    for (d, spans) in docs.iter().zip(&covered) {
+        for &(b0, b1, label) in spans {
+            let s = d.doc.text[b0..b1].to_string();
             by_text
                 .entry(s)
                 .or_default()
-                .entry(e.label.clone())
+                .entry(label.to_string())
                 .or_default()
                 .push(d.doc.id.clone());
         }
@@ -303,17 +311,8 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
         let mut count = 0;
         let mut first: Option<&Located> = None;
         let mut where_: Vec<String> = Vec::new();
-        for d in docs {
+        for (d, covered) in docs.iter().zip(&covered) {
             let t = &d.doc.text;
-            let covered: Vec<(usize, usize)> = {
-                let starts = char_byte_starts(t);
-                d.doc
-                    .entities
-                    .iter()
-                    .filter(|e| e.end < starts.len())
-                    .map(|e| (starts[e.start], starts[e.end]))
-                    .collect()
-            };
             for (b, _) in t.match_indices(text.as_str()) {
                 let e = b + text.len();
                 let before = t[..b]
@@ -321,7 +320,7 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
                     .next_back()
                     .is_some_and(char::is_alphanumeric);
                 let after = t[e..].chars().next().is_some_and(char::is_alphanumeric);
-                if before || after || covered.iter().any(|&(s, x)| s <= b && e <= x) {
+                if before || after || covered.iter().any(|&(s, x, _)| s <= b && e <= x) {
                     continue;
                 }
                 count += 1;
