@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use conflict_ner::corpus::{read_jsonl, write_jsonl};
 use conflict_ner::model_dir::load_tagger;
-use conflict_ner::tagger::Tagger;
 use conflict_ner::Document;
 
 use super::progress::doc_bar;
@@ -45,7 +44,8 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
         for file in &files {
             let docs = read_input(file)?;
             for chunk in docs.chunks(a.chunk.max(1)) {
-                let pred = tag_chunk(&tagger, chunk)
+                let pred = tagger
+                    .tag(chunk)
                     .with_context(|| format!("tagging {}", file.display()))?;
                 write_jsonl(&mut out, &pred)?;
                 out.flush()?;
@@ -55,10 +55,6 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
     Ok(())
-}
-
-fn tag_chunk(tagger: &Tagger, docs: &[Document]) -> anyhow::Result<Vec<Document>> {
-    Ok(tagger.tag(docs)?)
 }
 
 /// Lists the files an input names: itself, or a folder's .txt/.jsonl files, recursively and sorted.

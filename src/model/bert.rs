@@ -197,11 +197,11 @@ impl Bert {
         }
         let words = e
             .word
-            .embedding_rows(&input.ids.flatten_all()?)?
+            .index_select(&input.ids.flatten_all()?, 0)?
             .reshape((b, t, hidden))?;
         let types = e
             .token_type
-            .embedding_rows(&input.type_ids.flatten_all()?)?
+            .index_select(&input.type_ids.flatten_all()?, 0)?
             .reshape((b, t, hidden))?;
         let pos = e.position.narrow(0, 0, t)?.unsqueeze(0)?;
         let x = words.add(&types)?.broadcast_add(&pos)?;
@@ -211,16 +211,6 @@ impl Bert {
             x = layer.forward(&x, &mask, self.heads, &self.act, rng)?;
         }
         Ok(x)
-    }
-}
-
-trait EmbeddingRows {
-    fn embedding_rows(&self, ids: &Tensor) -> candle_core::Result<Tensor>;
-}
-
-impl EmbeddingRows for Tensor {
-    fn embedding_rows(&self, ids: &Tensor) -> candle_core::Result<Tensor> {
-        self.index_select(ids, 0)
     }
 }
 
