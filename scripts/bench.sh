@@ -1,37 +1,241 @@
 #!/usr/bin/env bash
-# Speed benchmark: this project's encoder vs PyTorch (transformers, eager fp32) on the
-# same base model, shapes and thread count, run alternately in one session so that
-# machine noise hits both. Prints one table: tokens/s, ratio ours/PyTorch, peak RSS.
-# Not part of CI. Usage: scripts/bench.sh [ROUNDS] (default 2); THREADS=2 by default.
+# Speed benchmark: this project's binaries vs a PyTorch reference (transformers, eager
+# fp32, scripts/reference.py) on the same model, data and thread count. Per round and
+# case, ours runs and then PyTorch, so that machine noise hits both. Not part of CI.
+#
+# Usage: scripts/bench.sh [ROUNDS]        e.g. CASES="d e" ARTICLES=20 scripts/bench.sh 1
+# Cases (CASES, letters or names, space/comma separated; default "a b d e c"):
+#   a train    one training step, 16x128 random ids (conflict-ner-bench step)
+#   b forward  encoder forward 16x128 and 32x64; bf16 rows too if `step --precision` exists
+#   c epoch    one training epoch over CoNLL-2003 train (../shared, never copied), batch 16,
+#              max-len 128; several minutes per side; skipped without the corpus
+#   d tag      `tag` of the 200 longest documents of data/*.jsonl (target/bench/articles,
+#              rebuilt each run), whole process timed, model load included; needs
+#              models/default; fp32 and bf16 rows if `tag --precision` exists
+#   e cold     `tag` of one ~800-word article (target/bench/article-800.txt), whole process
+# Env: THREADS (2) for both sides (RAYON_NUM_THREADS / --threads); ROUNDS (2, or the
+#   argument); STEPS (5) timed steps in a/b; CONLL (path of train.conll); CONLL_LIMIT
+#   (first N sentences, both sides; default all); ARTICLES (200) for d; BUILD=0 skips
+#   cargo build; TAG_MODEL (models/default) for d/e; CPU_GHZ, FP32_LANES override the
+#   fp32 peak assumption.
+# Table: tok/s over real tokens (d/e: sub-tokens / process wall), ratio ours/PyTorch
+# (>1: ours faster), peak RSS, GFLOP/s (a/b/c; matmul FLOPs) and process wall (c/d/e).
 set -euo pipefail
+shopt -s inherit_errexit  # a failing command inside $(...) stops the script too
 cd "$(dirname "$0")/.."
-rounds=${1:-2}
+rounds=${1:-${ROUNDS:-2}}
 threads=${THREADS:-2}
-model=models/base/all-MiniLM-L6-v2
+steps=${STEPS:-5}
+cases=" $(tr ',' ' ' <<<"${CASES:-a b d e c}") "
+want() { [[ $cases == *" $1 "* || $cases == *" $2 "* ]]; }
+base=models/base/all-MiniLM-L6-v2
+tagger=${TAG_MODEL:-models/default}
+conll=${CONLL:-../shared/corpora/conll2003/train.conll}
+n_articles=${ARTICLES:-200}
 bash scripts/fetch-base-model.sh >/dev/null
 venv=$(bash scripts/setup-reference-venv.sh | tail -n 1)
-cargo build --release --quiet
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
-cases=("train 16 128" "forward 16 128" "forward 32 64")
+ref=("$venv/bin/python" scripts/reference.py)
+[[ ${BUILD:-1} == 0 ]] || cargo build --release --quiet
+bin=target/release/conflict-ner
+benchbin=target/release/conflict-ner-bench
+export RAYON_NUM_THREADS=$threads
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+: >"${res:=$tmp/results.tsv}"  # case \t variant \t impl \t JSON from the program \t JSON from timed
+
+rec() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-"{}"}" "${5:-"{}"}" >>"$res"; }
+skip() { echo "$1: skipped: $2" >&2; rec "$1" "" skip "{\"why\":\"$2\"}"; }
+
+# timed STDOUT_FILE CMD...: runs CMD (stdout to the file), prints {"wall_s","peak_rss_mb"}
+# of the whole process.
+timed() {
+  local so=$1; shift
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >"$so"
+    tail -n 1 "$tmp/time" | awk '{printf "{\"wall_s\":%s,\"peak_rss_mb\":%.0f}", $1, $2 / 1024}'
+  else  # same figures from Python: wall clock and the child's ru_maxrss (KB)
+    python3 - "$so" "$@" <<'PY'
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), check=True)
+print(json.dumps({"wall_s": round(time.perf_counter() - t, 2),
+                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}), end="")
+PY
+  fi
+}
+
+# --- (a), (b): fixed-shape steps. bf16 rows when `step --precision` is real: the
+# option parser takes any --key, so it must echo "precision" or reject a bogus value.
+step_cases=()
+want a train && step_cases+=("train 16 128")
+want b forward && step_cases+=("forward 16 128" "forward 32 64")
+fwd_precisions=("")
+if want b forward; then
+  probe() { RAYON_NUM_THREADS=1 $benchbin step --model $base --mode forward --batch 1 --seq 8 \
+              --steps 1 --warmup 0 --precision "$1" 2>/dev/null; }
+  if p=$(probe bf16) && { [[ $p == *'"precision"'* ]] || ! probe bogus >/dev/null; }; then
+    fwd_precisions=(fp32 bf16)
+  fi
+fi
+
+# --- (c): the corpus, or its first CONLL_LIMIT sentences (a temp file outside the repo).
+epoch_case=
+if want c epoch; then
+  if [[ ! -f $conll ]]; then
+    skip "epoch CoNLL" "no ../shared corpus ($conll)"
+  else
+    epoch_file=$conll epoch_case="epoch CoNLL train"
+    if [[ -n ${CONLL_LIMIT:-} ]]; then
+      epoch_file=$tmp/train.conll epoch_case="epoch CoNLL ${CONLL_LIMIT} sent."
+      awk -v n="$CONLL_LIMIT" 'BEGIN { RS = ""; ORS = "\n\n" } !/^-DOCSTART-/ && ++k <= n' \
+        "$conll" >"$epoch_file"
+    fi
+  fi
+fi
+
+# --- (d), (e): inputs rebuilt deterministically from the project's own corpus.
+tag_cases=() tag_precisions=("")
+if want d tag || want e cold; then
+  if [[ ! -f $tagger/model.safetensors ]]; then
+    want d tag && skip "tag articles" "no $tagger (make it: bash scripts/quickstart.sh)"
+    want e cold && skip "cold tag 1 article" "no $tagger (make it: bash scripts/quickstart.sh)"
+  else
+    python3 - "$n_articles" <<'PY'
+import json, pathlib, shutil, sys
+docs = [json.loads(l) for s in ("train", "dev", "test")
+        for l in open(f"data/{s}.jsonl", encoding="utf-8") if l.strip()]
+docs.sort(key=lambda d: (-len(d["text"]), d["id"]))  # longest first, ties by id
+out = pathlib.Path("target/bench/articles")
+shutil.rmtree(out, ignore_errors=True)
+out.mkdir(parents=True)
+for d in docs[:int(sys.argv[1])]:
+    (out / f"{d['id']}.txt").write_text(d["text"], encoding="utf-8")
+# ~800 words: the longest document's leading paragraphs up to 850 words (no document
+# has 750-850 words; data/sample-article.txt has ~230), else its first 800 words.
+text, keep = docs[0]["text"], []
+for p in text.split("\n\n"):
+    if len(" ".join(keep + [p]).split()) > 850:
+        break
+    keep.append(p)
+art = "\n\n".join(keep)
+if len(art.split()) < 750:
+    art = " ".join(text.split()[:800])
+pathlib.Path("target/bench/article-800.txt").write_text(art + "\n", encoding="utf-8")
+PY
+    want d tag && tag_cases+=("tag $n_articles articles=target/bench/articles")
+    want e cold && tag_cases+=("cold tag 1 article=target/bench/article-800.txt")
+    if [[ $($bin tag --help) == *--precision* ]]; then tag_precisions=(fp32 bf16); fi
+  fi
+fi
+
 for ((r = 1; r <= rounds; r++)); do
-  for c in "${cases[@]}"; do
+  for c in "${step_cases[@]}"; do
     read -r mode b t <<<"$c"
-    RAYON_NUM_THREADS=$threads target/release/conflict-ner-bench step --model $model --mode "$mode" --batch "$b" --seq "$t" --steps 5 --warmup 1 >>"$out"
-    "$venv/bin/python" scripts/reference.py bench --model $model --mode "$mode" --batch "$b" --seq "$t" --steps 5 --warmup 1 --threads "$threads" | tail -n 1 >>"$out"
+    precs=("")
+    [[ $mode == forward ]] && precs=("${fwd_precisions[@]}")
+    for p in "${precs[@]}"; do
+      j=$($benchbin step --model $base --mode "$mode" --batch "$b" --seq "$t" --steps "$steps" \
+        --warmup 1 ${p:+--precision "$p"} | tail -n 1)
+      rec "$mode ${b}x$t" "$p" ours "$j"
+    done
+    j=$("${ref[@]}" bench --model $base --mode "$mode" --batch "$b" --seq "$t" --steps "$steps" \
+      --warmup 1 --threads "$threads" | tail -n 1)
+    rec "$mode ${b}x$t" "" pytorch "$j"
   done
+  for c in "${tag_cases[@]}"; do
+    name=${c%%=*} input=${c#*=}
+    for p in "${tag_precisions[@]}"; do
+      tm=$(timed "$tmp/ours.jsonl" $bin tag --model $tagger --threads "$threads" --quiet \
+        ${p:+--precision "$p"} "$input")
+      rec "$name" "$p" ours "{\"documents\":$(wc -l <"$tmp/ours.jsonl")}" "$tm"
+    done
+    tm=$(timed "$tmp/so" "${ref[@]}" tag --model $tagger --input "$input" --output "$tmp/ref-tags" \
+      --threads "$threads")
+    rec "$name" "" pytorch "$(tail -n 1 "$tmp/so")" "$tm"
+  done
+  if [[ -n $epoch_case ]]; then
+    tm=$(timed "$tmp/so" $bin train --train "$epoch_file" --output "$tmp/epoch-model" --epochs 1 \
+      --batch-size 16 --max-len 128 --seed 42 --threads "$threads" --quiet)
+    j=$(python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))  # tokens/s of the training loop, as on the PyTorch side
+print(json.dumps({"tokens_per_s": r["train_tokens_per_s"], "windows": r["train_windows"]}))' \
+      "$tmp/epoch-model/training-report.json")
+    rec "$epoch_case" "" ours "$j" "$tm"
+    tm=$(timed "$tmp/so" "${ref[@]}" bench --model $base --epoch-conll "$epoch_file" --batch 16 \
+      --threads "$threads")
+    rec "$epoch_case" "" pytorch "$(tail -n 1 "$tmp/so")" "$tm"
+  fi
 done
-python3 - "$out" "$threads" "$rounds" <<'PY'
-import json, sys, collections
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-acc = collections.defaultdict(list)
-for r in rows:
-    acc[(r["mode"], r["batch"], r["seq"], r["impl"])].append(r)
-print(f"threads {sys.argv[2]}, mean of {sys.argv[3]} alternating rounds, 5 timed steps each")
-print(f"{'case':<18} {'ours tok/s':>11} {'pytorch tok/s':>14} {'ratio':>6} {'ours RSS MB':>12} {'pytorch RSS MB':>15}")
-for mode, b, t in [(m, int(b), int(t)) for m, b, t in (c.split() for c in ["train 16 128", "forward 16 128", "forward 32 64"])]:
-    o = acc[(mode, b, t, "candle")]; p = acc[(mode, b, t, "pytorch")]
-    mean = lambda xs, k: sum(x[k] for x in xs) / len(xs)
-    print(f"{mode + f' {b}x{t}':<18} {mean(o,'tokens_per_s'):>11.0f} {mean(p,'tokens_per_s'):>14.0f} "
-          f"{mean(o,'tokens_per_s') / mean(p,'tokens_per_s'):>6.2f} {max(x['peak_rss_mb'] for x in o):>12.0f} {max(x['peak_rss_mb'] for x in p):>15.0f}")
+
+python3 - "$res" "$threads" "$rounds" "$steps" "$base/config.json" <<'PY'
+import collections, json, os, re, subprocess, sys
+res, threads, rounds, steps, cfg_path = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
+acc, order = collections.defaultdict(list), []
+for line in open(res, encoding="utf-8"):
+    case, var, impl, prog, tm = line.rstrip("\n").split("\t")
+    if (case, var) not in order and impl != "pytorch":
+        order.append((case, var))
+    acc[(case, var, impl)].append({**json.loads(prog), **json.loads(tm)})  # timed wins
+
+# Matmul FLOPs per token of one forward pass at sequence length t: per layer, the four
+# h x h projections and the two FFN matmuls, 2*(4h^2 + 2hi), plus attention scores and
+# context, 2th each. A training step is ~3x forward.
+c = json.load(open(cfg_path))
+L, h, i = c["num_hidden_layers"], c["hidden_size"], c["intermediate_size"]
+fwd = lambda t: L * (2 * (4 * h * h + 2 * h * i) + 4 * t * h)
+
+# fp32 peak: cores x 2 FMA pipes x fp32 lanes x 2 flops x GHz. Zen 4 (AMD family 25)
+# runs AVX-512 on 256-bit pipes (8 lanes); Zen 5 (family 26+) and AVX-512 Intel: 16.
+info = open("/proc/cpuinfo").read()
+field = lambda k: (re.findall(rf"^{k}\s*:\s*(.+)$", info, re.M) or [""])[0].strip()
+flags, fam, model = field("flags").split(), int(field("cpu family") or 0), field("model")
+amd = field("vendor_id") == "AuthenticAMD"
+if "avx512f" in flags and not (amd and fam < 26):
+    lanes, why = 16, "AVX-512, full-width pipes"
+elif "avx512f" in flags:
+    lanes, why = 8, f"AMD family {fam} model {model} = Zen 4: AVX-512 runs on 256-bit pipes"
+else:
+    lanes, why = (8, "AVX2") if "avx2" in flags else (4, "SSE")
+lanes = int(os.environ.get("FP32_LANES", lanes))
+lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+mhz = re.search(r"CPU max MHz:\s*([\d.]+)", lscpu)
+mhz_src = "lscpu max MHz" if mhz else "/proc/cpuinfo cpu MHz (nominal; turbo may be higher)"
+mhz = float(mhz.group(1)) if mhz else max(map(float, re.findall(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M)))
+ghz = float(os.environ.get("CPU_GHZ", mhz / 1000))
+peak = threads * 2 * lanes * 2 * ghz
+
+mean = lambda xs, k: sum(x[k] for x in xs) / len(xs) if xs and all(k in x for x in xs) else None
+fmt = lambda v, f: "-" if v is None else format(v, f)
+print(f"threads {threads}, mean of {rounds} alternating rounds; a/b: {steps} timed steps after 1 warmup")
+print(f"fp32 peak assumed: {threads} cores x 2 FMA pipes x {lanes} lanes x 2 flops x {ghz:.2f} GHz "
+      f"= {peak:.0f} GFLOP/s ({why}; GHz from {mhz_src}; override CPU_GHZ / FP32_LANES)")
+print("GFLOP/s: matmul FLOPs of real tokens (epoch: t = mean sentence length); training = 3x forward")
+cols = f"{'case':<26} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MB':>11} " \
+       f"{'PyTorch RSS MB':>14} {'GFLOP/s ours':>13} {'GFLOP/s PyTorch':>15} {'ours s':>7} {'PyTorch s':>9}"
+print(cols)
+loads = []
+for case, var in order:
+    label = f"{case} {var}".strip()
+    if acc[(case, var, "skip")]:
+        print(f"{label:<26} skipped: {acc[(case, var, 'skip')][0]['why']}")
+        continue
+    o, p = acc[(case, var, "ours")], acc[(case, "", "pytorch")]
+    loads += [x["loadavg_1m"] for x in p if "loadavg_1m" in x]
+    if case.startswith(("tag", "cold")):  # sub-tokens (same tokenizer) / process wall
+        tokens = p[0]["tokens"] if p else None
+        tps = lambda xs: tokens / mean(xs, "wall_s") if xs and tokens else None
+        flops = None
+    else:
+        tps = lambda xs: mean(xs, "tokens_per_s")
+        t = int(case.split("x")[-1]) if "x" in case else \
+            (p[0]["real_tokens"] / p[0]["sentences"] if p else 30)
+        flops = fwd(t) * (3 if case.startswith(("train", "epoch")) else 1)
+    to, tp = tps(o), tps(p)
+    gf = lambda v: "-" if v is None or flops is None else f"{v * flops / 1e9:.0f} ({v * flops / 1e9 / peak:.0%})"
+    rss = lambda xs: max(x["peak_rss_mb"] for x in xs) if xs else None
+    print(f"{label:<26} {fmt(to, '10.0f'):>10} {fmt(tp, '13.0f'):>13} "
+          f"{fmt(to / tp if to and tp else None, '6.2f'):>6} {fmt(rss(o), '11.0f'):>11} {fmt(rss(p), '14.0f'):>14} "
+          f"{gf(to):>13} {gf(tp):>15} {fmt(mean(o, 'wall_s'), '7.1f'):>7} {fmt(mean(p, 'wall_s'), '9.1f'):>9}")
+if loads and max(loads) > threads + 0.5:
+    print(f"warning: 1-min load average up to {max(loads)} with {threads} threads: other work shared the cores")
 PY

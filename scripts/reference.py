@@ -9,18 +9,25 @@ Subcommands:
   hidden  --model DIR --out F  last_hidden_state of a real model on 6 fixed sentences
   bench   --model DIR ...      train-step / forward throughput (one JSON line),
                                or one epoch over a CoNLL file (--epoch-conll)
+  tag     --model DIR --input FOLDER|FILE --output FOLDER
+                               what a transformers user would write to tag a folder
+                               of .txt articles (windows, batches, argmax); the
+                               counterpart of `conflict-ner tag` for scripts/bench.sh
 
 Example:
   V=$(scripts/setup-reference-venv.sh | tail -1)
   $V/bin/python scripts/reference.py golden --out tests/fixtures/tiny-bert
 """
+import time
+
+T_START = time.perf_counter()  # before the heavy imports: `tag` reports load time
+
 import argparse
 import json
 import os
 import random
 import resource
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -237,6 +244,108 @@ def cmd_bench(a):
                       "steps": a.steps, "cpu_util": round(cpu_util, 2), **machine(), **versions()}))
 
 
+def windows(n, content_len, overlap):
+    """Token ranges of at most content_len that overlap by `overlap` and cover 0..n."""
+    stride = max(content_len - overlap, 1)
+    out, start = [], 0
+    while True:
+        end = min(start + content_len, n)
+        out.append((start, end))
+        if end == n:
+            return out
+        start += stride
+
+
+def spans(tags, enc, text):
+    """IOB2 tags on first sub-tokens of words -> entity spans (char offsets)."""
+    ents, cur, prev_word = [], None, None
+    for t, (w, (s, e)) in enumerate(zip(enc.word_ids, enc.offsets)):
+        if w == prev_word:          # later sub-token of the same word: extend
+            if cur:
+                cur["end"] = e
+            continue
+        prev_word = w
+        tag = tags[t]
+        if tag.startswith("I-") and cur and cur["label"] == tag[2:]:
+            cur["end"] = e
+            continue
+        if cur:
+            ents.append(cur)
+        cur = {"start": s, "end": e, "label": tag[2:]} if tag != "O" else None
+    if cur:
+        ents.append(cur)
+    for x in ents:
+        x["text"] = text[x["start"]:x["end"]]
+    return ents
+
+
+def cmd_tag(a):
+    """Tag every .txt file in --input (or that one file): one JSON line per article in OUTPUT/tags.jsonl,
+    and a summary JSON line on stdout. Windows of max_len tokens ([CLS]/[SEP]
+    included) overlapping by window_overlap (from training-config.json, default
+    128/32); each token keeps the prediction of the window where it is furthest
+    from an edge; windows batched by length, fp32 eager, inference_mode."""
+    torch.set_num_threads(a.threads)
+    model_dir = Path(a.model)
+    tcfg = model_dir / "training-config.json"
+    tcfg = json.loads(tcfg.read_text()) if tcfg.exists() else {}
+    max_len, overlap = tcfg.get("max_len", 128), tcfg.get("window_overlap", 32)
+    model = BertForTokenClassification.from_pretrained(model_dir, dtype=torch.float32).eval()
+    id2label = model.config.id2label
+    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    t_loaded = time.perf_counter()
+
+    inp = Path(a.input)
+    files = [inp] if inp.is_file() else sorted(inp.glob("*.txt"))
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    encs = tok.encode_batch(texts, add_special_tokens=False)
+    wins = []  # (doc, start, end)
+    for d, e in enumerate(encs):
+        wins += [(d, s, t) for s, t in windows(len(e.ids), max_len - 2, overlap)]
+    order = sorted(range(len(wins)), key=lambda i: wins[i][2] - wins[i][1])
+    preds = [None] * len(wins)
+    with torch.inference_mode():
+        for b in range(0, len(order), a.batch):
+            idx = order[b:b + a.batch]
+            n = max(wins[i][2] - wins[i][1] for i in idx) + 2
+            ids = torch.zeros(len(idx), n, dtype=torch.int64)
+            mask = torch.zeros_like(ids)
+            for r, i in enumerate(idx):
+                d, s, t = wins[i]
+                ids[r, :t - s + 2] = torch.tensor([cls] + encs[d].ids[s:t] + [sep])
+                mask[r, :t - s + 2] = 1
+            logits = model(input_ids=ids, attention_mask=mask,
+                           token_type_ids=torch.zeros_like(ids)).logits
+            for r, i in enumerate(idx):
+                d, s, t = wins[i]
+                preds[i] = logits[r, 1:t - s + 1].argmax(-1).tolist()
+    by_doc = [[] for _ in encs]
+    for (d, s, t), p in zip(wins, preds):
+        by_doc[d].append((s, t, p))
+    out_dir = Path(a.output)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_ents = 0
+    with open(out_dir / "tags.jsonl", "w", encoding="utf-8") as f:
+        for path, text, e, ws in zip(files, texts, encs, by_doc):
+            tags = []
+            for k in range(len(e.ids)):  # the window where token k is most central
+                s, t, p = max((w for w in ws if w[0] <= k < w[1]),
+                              key=lambda w: min(k - w[0], w[1] - 1 - k))
+                tags.append(id2label[p[k - s]])
+            ents = spans(tags, e, text)
+            n_ents += len(ents)
+            f.write(json.dumps({"id": str(path), "entities": ents}, ensure_ascii=False) + "\n")
+    now = time.perf_counter()
+    print(json.dumps({"impl": "pytorch", "mode": "tag", "documents": len(files),
+                      "tokens": sum(len(e.ids) for e in encs), "windows": len(wins),
+                      "entities": n_ents, "load_s": round(t_loaded - T_START, 2),
+                      "tag_s": round(now - t_loaded, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
+                      **machine(), **versions()}))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -266,7 +375,18 @@ def main():
                         "length-bucketed, first-subtoken labels, max length 128)")
     b.set_defaults(fn=cmd_bench)
 
+    t = sub.add_parser("tag", help="tag a folder of .txt articles with a fine-tuned model folder")
+    t.add_argument("--model", required=True, help="folder written by `conflict-ner train` "
+                   "(config.json with id2label, tokenizer.json, model.safetensors)")
+    t.add_argument("--input", required=True, help="folder of .txt files, one article each, or one .txt file")
+    t.add_argument("--output", required=True, help="folder for tags.jsonl")
+    t.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
+    t.add_argument("--batch", type=int, default=32, help="windows per forward pass")
+    t.set_defaults(fn=cmd_tag)
+
     a = p.parse_args()
+    transformers.logging.disable_progress_bar()  # quiet stderr: no "Loading weights" bar,
+    transformers.logging.set_verbosity_error()   # no notes on the new classifier head
     a.fn(a)
 
 

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
-use conflict_ner::model::{read_checkpoint, BertConfig, BertInput, TokenClassifier};
+use conflict_ner::model::{
+    bf16, read_checkpoint, BertConfig, BertInput, Precision, TokenClassifier,
+};
 
 fn fixtures() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -40,8 +42,8 @@ fn golden() -> (BertConfig, HashMap<String, Tensor>, BertInput) {
     (cfg, g, input)
 }
 
-#[test]
-fn last_hidden_state_matches_pytorch() {
+/// Max |ours - PyTorch| over real tokens at `precision`.
+fn golden_diff(precision: Precision) -> f32 {
     let (cfg, golden, input) = golden();
     let dir = fixtures().join("tiny-bert");
     let (model, initialised) =
@@ -53,7 +55,7 @@ fn last_hidden_state_matches_pytorch() {
             "classifier.bias".to_string()
         ]
     );
-    let ours = model.bert.forward(&input, None).unwrap();
+    let ours = model.bert.forward(&input, None, precision).unwrap();
     let want = &golden["last_hidden_state"];
     assert_eq!(ours.dims(), want.dims());
     let mask = input
@@ -63,8 +65,26 @@ fn last_hidden_state_matches_pytorch() {
         .broadcast_as(ours.shape())
         .unwrap();
     let diff = ((ours - want).unwrap().abs().unwrap() * mask).unwrap();
-    let max = max_abs_diff(diff);
+    max_abs_diff(diff)
+}
+
+#[test]
+fn last_hidden_state_matches_pytorch() {
+    let max = golden_diff(Precision::F32);
     assert!(max < 1e-5, "max |ours - pytorch| = {max}");
+}
+
+/// bf16 products round inputs to 8 significant bits: close to PyTorch's f32
+/// (layer-normed outputs of order 1), but not equal, which shows the bf16 path ran.
+#[test]
+fn bf16_last_hidden_state_is_close_to_pytorch() {
+    if !bf16::available() {
+        eprintln!("skipped: this CPU lacks AVX-512 BF16");
+        return;
+    }
+    let max = golden_diff(Precision::Bf16);
+    assert!(max < 5e-2, "max |ours(bf16) - pytorch| = {max}");
+    assert!(max > 1e-5, "bf16 gave f32 results ({max}): was it used?");
 }
 
 /// The same weights as a PyTorch pickle (`pytorch_model.bin`, written by torch.save)
@@ -87,8 +107,8 @@ fn pytorch_bin_with_legacy_names_gives_the_same_hidden_state() {
         false,
     )
     .unwrap();
-    let a = from_bin.bert.forward(&input, None).unwrap();
-    let b = from_st.bert.forward(&input, None).unwrap();
+    let a = from_bin.bert.forward(&input, None, Precision::F32).unwrap();
+    let b = from_st.bert.forward(&input, None, Precision::F32).unwrap();
     let d = max_abs_diff((a - b).unwrap());
     assert_eq!(d, 0.0);
 }

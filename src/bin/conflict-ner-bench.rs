@@ -1,8 +1,8 @@
 //! Benchmarks and parity checks against the PyTorch reference (scripts/reference.py).
 //! Not a test: figures are printed as JSON lines for scripts/bench.sh.
 //!
-//!   conflict-ner-bench parity --model DIR --reference FILE
-//!   conflict-ner-bench step --model DIR [--mode train|forward] [--batch 16] [--seq 128] [--steps 10] [--warmup 2]
+//!   conflict-ner-bench parity --model DIR --reference FILE [--precision fp32|bf16]
+//!   conflict-ner-bench step --model DIR [--mode train|forward] [--batch 16] [--seq 128] [--steps 10] [--warmup 2] [--precision fp32|bf16]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use candle_core::{DType, Device, Tensor};
 use conflict_ner::loss::masked_cross_entropy;
-use conflict_ner::model::{read_checkpoint, BertConfig, BertInput, TokenClassifier};
+use conflict_ner::model::{read_checkpoint, BertConfig, BertInput, Precision, TokenClassifier};
 use conflict_ner::optim::{AdamW, AdamWConfig};
 use conflict_ner::rng::Rng;
 use mimalloc::MiMalloc;
@@ -65,6 +65,8 @@ fn main() -> anyhow::Result<()> {
         args.insert(k.to_string(), pair.get(1).cloned().unwrap_or_default());
     }
     let model = PathBuf::from(args.get("model").context("--model DIR is required")?);
+    let precision = Precision::parse(args.get("precision").map_or("fp32", String::as_str))
+        .map_err(|e| anyhow::anyhow!("--precision: {e}"))?;
     let cfg = BertConfig::from_file(&model.join("config.json"))?;
     match cmd.as_str() {
         "parity" => parity(
@@ -74,14 +76,20 @@ fn main() -> anyhow::Result<()> {
                 args.get("reference")
                     .context("--reference FILE is required")?,
             ),
+            precision,
         ),
-        "step" => step(&model, &cfg, &args),
+        "step" => step(&model, &cfg, &args, precision),
         _ => bail!("unknown command {cmd:?}"),
     }
 }
 
 /// Max |ours - PyTorch| of the last hidden state on the reference's inputs.
-fn parity(model: &Path, cfg: &BertConfig, reference: &Path) -> anyhow::Result<()> {
+fn parity(
+    model: &Path,
+    cfg: &BertConfig,
+    reference: &Path,
+    precision: Precision,
+) -> anyhow::Result<()> {
     let r = candle_core::safetensors::load(reference, &Device::Cpu)?;
     let get = |k: &str| {
         r.get(k)
@@ -93,7 +101,7 @@ fn parity(model: &Path, cfg: &BertConfig, reference: &Path) -> anyhow::Result<()
         mask: get("attention_mask")?.to_dtype(DType::F32)?,
     };
     let (tc, _) = TokenClassifier::new(cfg, 3, read_checkpoint(model)?, 0, false)?;
-    let ours = tc.bert.forward(&input, None)?;
+    let ours = tc.bert.forward(&input, None, precision)?;
     let theirs = get("last_hidden_state")?;
     // Only real tokens count (padding positions are undefined in both).
     let mask = input.mask.unsqueeze(2)?.broadcast_as(ours.shape())?;
@@ -102,13 +110,19 @@ fn parity(model: &Path, cfg: &BertConfig, reference: &Path) -> anyhow::Result<()
         .max(0)?
         .to_scalar::<f32>()?;
     println!(
-        "{{\"what\":\"parity\",\"shape\":{:?},\"max_abs_diff\":{diff:e}}}",
+        "{{\"what\":\"parity\",\"precision\":\"{}\",\"shape\":{:?},\"max_abs_diff\":{diff:e}}}",
+        precision.name(),
         theirs.dims()
     );
     Ok(())
 }
 
-fn step(model: &Path, cfg: &BertConfig, args: &HashMap<String, String>) -> anyhow::Result<()> {
+fn step(
+    model: &Path,
+    cfg: &BertConfig,
+    args: &HashMap<String, String>,
+    precision: Precision,
+) -> anyhow::Result<()> {
     let mode: String = arg(args, "mode", "train".to_string())?;
     let (b, t): (usize, usize) = (arg(args, "batch", 16)?, arg(args, "seq", 128)?);
     let (steps, warmup): (usize, usize) = (arg(args, "steps", 10)?, arg(args, "warmup", 2)?);
@@ -141,7 +155,7 @@ fn step(model: &Path, cfg: &BertConfig, args: &HashMap<String, String>) -> anyho
             let norm = opt.grad_norm(&grads)?;
             opt.step(&grads, 5e-5, conflict_ner::train::clip_scale(norm, 1.0))?;
         } else {
-            tc.bert.forward(&input, None)?;
+            tc.bert.forward(&input, None, precision)?;
         }
         if i >= warmup {
             elapsed += t0.elapsed().as_secs_f64();
@@ -149,7 +163,8 @@ fn step(model: &Path, cfg: &BertConfig, args: &HashMap<String, String>) -> anyho
     }
     let tokens = (b * t * steps) as f64;
     println!(
-        "{{\"impl\":\"candle\",\"mode\":\"{mode}\",\"batch\":{b},\"seq\":{t},\"tokens_per_s\":{:.1},\"ms_per_step\":{:.1},\"peak_rss_mb\":{:.0}}}",
+        "{{\"impl\":\"candle\",\"precision\":\"{}\",\"mode\":\"{mode}\",\"batch\":{b},\"seq\":{t},\"tokens_per_s\":{:.1},\"ms_per_step\":{:.1},\"peak_rss_mb\":{:.0}}}",
+        if train { "fp32" } else { precision.name() },
         tokens / elapsed,
         1000.0 * elapsed / steps as f64,
         peak_rss_mb()

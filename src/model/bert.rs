@@ -3,16 +3,18 @@
 
 use std::cell::RefCell;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use candle_core::{DType, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::attention::self_attention;
 use super::dropout::Dropout;
 use super::gelu::gelu;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
 use super::params::{Init, Params};
-use super::softmax::masked_softmax;
+use super::Precision;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 
@@ -113,6 +115,9 @@ struct Layer {
     out_norm: LayerNorm,
     dropout: Dropout,
     attn_dropout: Dropout,
+    /// query, key and value as one detached layer, for bf16 inference (its
+    /// packed weights are built once).
+    qkv_inference: OnceLock<Linear>,
 }
 
 /// The encoder stack: embeddings then `num_hidden_layers` transformer layers.
@@ -174,6 +179,7 @@ impl Bert {
                 out_norm: LayerNorm::new(p, &format!("{pre}.output.LayerNorm"), h, eps)?,
                 dropout: Dropout::new(cfg.hidden_dropout_prob),
                 attn_dropout: Dropout::new(cfg.attention_probs_dropout_prob),
+                qkv_inference: OnceLock::new(),
             });
         }
         Ok(Bert {
@@ -184,8 +190,19 @@ impl Bert {
         })
     }
 
-    /// Last hidden state `[batch, seq, hidden]`. Dropout is on when `rng` is given.
-    pub fn forward(&self, input: &BertInput, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
+    /// Last hidden state `[batch, seq, hidden]`. Training (dropout on, gradients
+    /// recorded, f32) when `rng` is given; otherwise inference at `precision`.
+    pub fn forward(
+        &self,
+        input: &BertInput,
+        rng: Option<&RefCell<Rng>>,
+        precision: Precision,
+    ) -> Result<Tensor> {
+        let precision = if rng.is_some() {
+            Precision::F32
+        } else {
+            precision
+        };
         let (b, t) = input.ids.dims2()?;
         let e = &self.embeddings;
         let hidden = e.word.dim(1)?;
@@ -208,7 +225,7 @@ impl Bert {
         let mut x = e.dropout.forward(&e.norm.forward(&x)?, rng)?;
         let mask = input.mask.to_dtype(DType::F32)?;
         for layer in &self.layers {
-            x = layer.forward(&x, &mask, self.heads, &self.act, rng)?;
+            x = layer.forward(&x, &mask, self.heads, &self.act, rng, precision)?;
         }
         Ok(x)
     }
@@ -222,30 +239,34 @@ impl Layer {
         heads: usize,
         act: &str,
         rng: Option<&RefCell<Rng>>,
+        precision: Precision,
     ) -> Result<Tensor> {
-        let (b, t, h) = x.dims3()?;
-        let hd = h / heads;
-        let split = |y: Tensor| -> Result<Tensor> {
-            Ok(y.reshape((b, t, heads, hd))?
-                .transpose(1, 2)?
-                .contiguous()?)
+        let dense = |l: &Linear, x: &Tensor| match precision {
+            Precision::Bf16 => l.forward_bf16(x),
+            Precision::F32 => l.forward(x),
         };
-        // Scaling q (smaller than the scores) before the product.
-        let q = split((self.query.forward(x)? * (1.0 / (hd as f64).sqrt()))?)?;
-        let k = split(self.key.forward(x)?)?;
-        let v = split(self.value.forward(x)?)?;
-        let probs = masked_softmax(&q.matmul(&k.t()?)?, mask)?;
-        let probs = self.attn_dropout.forward(&probs, rng)?;
-        let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
-        let attn = self.dropout.forward(&self.attn_out.forward(&ctx)?, rng)?;
+        let qkv = match precision {
+            Precision::Bf16 => {
+                if self.qkv_inference.get().is_none() {
+                    let parts = [&self.query, &self.key, &self.value];
+                    let _ = self.qkv_inference.set(Linear::concat(&parts)?.detach());
+                }
+                dense(self.qkv_inference.get().expect("set above"), x)?
+            }
+            Precision::F32 => Linear::concat(&[&self.query, &self.key, &self.value])?.forward(x)?,
+        };
+        // One seed per layer call from the shared stream keeps --seed runs repeatable.
+        let attn_seed = rng.map(|r| (self.attn_dropout.p(), r.borrow_mut().next_u64()));
+        let ctx = self_attention(&qkv, mask, heads, attn_seed)?;
+        let attn = self.dropout.forward(&dense(&self.attn_out, &ctx)?, rng)?;
         let x = self.attn_norm.forward(&attn.add(x)?)?;
-        let inter = self.intermediate.forward(&x)?;
+        let inter = dense(&self.intermediate, &x)?;
         let inter = match act {
             "gelu" => gelu(&inter)?,
             "relu" => inter.relu()?,
             _ => inter.gelu()?,
         };
-        let out = self.dropout.forward(&self.output.forward(&inter)?, rng)?;
+        let out = self.dropout.forward(&dense(&self.output, &inter)?, rng)?;
         self.out_norm.forward(&out.add(&x)?)
     }
 }

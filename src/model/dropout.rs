@@ -18,6 +18,11 @@ impl Dropout {
         Dropout { p }
     }
 
+    /// The drop probability.
+    pub fn p(&self) -> f32 {
+        self.p
+    }
+
     /// Applies dropout when `rng` is given (training), else returns `x`.
     pub fn forward(&self, x: &Tensor, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
         let Some(rng) = rng else { return Ok(x.clone()) };

@@ -1,12 +1,14 @@
 //! The network: a BERT encoder and a token-classification head.
 
+mod attention;
 mod bert;
+pub mod bf16;
 mod dropout;
+mod exp;
 mod gelu;
 mod layer_norm;
 mod linear;
 mod params;
-mod softmax;
 mod storage;
 
 use std::cell::RefCell;
@@ -24,6 +26,51 @@ use crate::rng::Rng;
 use dropout::Dropout;
 use linear::Linear;
 
+/// The arithmetic of inference matrix products. Training is always f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// f32 throughout.
+    F32,
+    /// Products of bf16-rounded inputs summed in f32 (AVX-512 BF16 only);
+    /// everything else (attention, layer norm, GELU) stays f32.
+    Bf16,
+}
+
+impl Precision {
+    /// bf16 where the CPU has AVX-512 BF16, else f32.
+    pub fn fastest() -> Self {
+        if bf16::available() {
+            Precision::Bf16
+        } else {
+            Precision::F32
+        }
+    }
+
+    /// Parses `fp32`/`f32`, `bf16` or `auto` ([`Precision::fastest`]); bf16 on a CPU
+    /// without AVX-512 BF16 is an error.
+    pub fn parse(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "fp32" | "f32" => Ok(Precision::F32),
+            "auto" => Ok(Self::fastest()),
+            "bf16" if bf16::available() => Ok(Precision::Bf16),
+            "bf16" => {
+                Err("bf16 needs a CPU with AVX-512 BF16; this one lacks it (use fp32)".into())
+            }
+            other => Err(format!(
+                "unknown precision {other:?} (expected auto, bf16 or fp32)"
+            )),
+        }
+    }
+
+    /// `fp32` or `bf16`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "fp32",
+            Precision::Bf16 => "bf16",
+        }
+    }
+}
+
 /// BERT plus dropout and a linear layer giving one score per tag class.
 pub struct TokenClassifier {
     /// The encoder.
@@ -32,6 +79,7 @@ pub struct TokenClassifier {
     classifier: Linear,
     vars: Vec<(String, Var)>,
     rng: RefCell<Rng>,
+    precision: Precision,
 }
 
 impl TokenClassifier {
@@ -86,14 +134,26 @@ impl TokenClassifier {
             classifier,
             vars: p.vars().to_vec(),
             rng: RefCell::new(Rng::new(seed.wrapping_add(1))),
+            precision: Precision::F32,
         };
         Ok((model, p.initialised))
+    }
+
+    /// Sets the arithmetic of inference (f32 unless set); training is always f32.
+    pub fn set_precision(&mut self, precision: Precision) {
+        self.precision = precision;
+    }
+
+    /// The arithmetic of inference.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Tag scores (logits) `[batch, seq, num_tags]`; dropout is on when `train`.
     pub fn forward_t(&self, input: &BertInput, train: bool) -> Result<Tensor> {
         let rng = train.then_some(&self.rng);
-        let hidden = self.bert.forward(input, rng)?;
+        let hidden = self.bert.forward(input, rng, self.precision)?;
+        // The head is tiny (hidden × tags): f32 always.
         self.classifier
             .forward(&self.dropout.forward(&hidden, rng)?)
     }
