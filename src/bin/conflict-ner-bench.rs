@@ -128,7 +128,8 @@ fn step(
     let (steps, warmup): (usize, usize) = (arg(args, "steps", 10)?, arg(args, "warmup", 2)?);
     let labels: usize = arg(args, "labels", 13)?;
     let train = mode == "train";
-    let (tc, _) = TokenClassifier::new(cfg, labels, read_checkpoint(model)?, 0, train)?;
+    let (mut tc, _) = TokenClassifier::new(cfg, labels, read_checkpoint(model)?, 0, train)?;
+    tc.set_precision(precision);
     let mut rng = Rng::new(0);
     let ids: Vec<u32> = (0..b * t)
         .map(|_| 1000 + rng.below(cfg.vocab_size - 1000) as u32)
@@ -164,7 +165,7 @@ fn step(
     let tokens = (b * t * steps) as f64;
     println!(
         "{{\"impl\":\"candle\",\"precision\":\"{}\",\"mode\":\"{mode}\",\"batch\":{b},\"seq\":{t},\"tokens_per_s\":{:.1},\"ms_per_step\":{:.1},\"peak_rss_mb\":{:.0}}}",
-        if train { "fp32" } else { precision.name() },
+        precision.name(),
         tokens / elapsed,
         1000.0 * elapsed / steps as f64,
         peak_rss_mb()

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use conflict_ner::corpus::{read_jsonl, write_jsonl};
+use conflict_ner::model::Precision;
 use conflict_ner::model_dir::load_tagger;
 use conflict_ner::Document;
 
@@ -15,6 +16,11 @@ pub struct TagArgs {
     /// Model folder written by `train`.
     #[arg(long)]
     model: PathBuf,
+    /// Arithmetic of the matrix products: `auto` (bf16 where the CPU has AVX-512
+    /// BF16, else fp32), `bf16` or `fp32`. bf16 is about 1.5x faster; see the README
+    /// for its effect on F1.
+    #[arg(long, default_value = "auto", value_parser = Precision::parse)]
+    precision: Precision,
     /// Documents per forward-pass group (output is written after each group).
     #[arg(long, default_value_t = 32)]
     chunk: usize,
@@ -26,7 +32,8 @@ pub struct TagArgs {
 }
 
 pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
-    let tagger = load_tagger(&a.model)?;
+    let mut tagger = load_tagger(&a.model)?;
+    tagger.model.set_precision(a.precision);
     let inputs = if a.inputs.is_empty() {
         vec![PathBuf::from("-")]
     } else {

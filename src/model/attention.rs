@@ -12,6 +12,7 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use gemm::{gemm, Parallelism};
 use rayon::prelude::*;
 
+use super::cpu::vectorised;
 use super::exp::exp;
 use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
@@ -126,21 +127,7 @@ impl Attention {
             )
         };
         let mask = &self.mask[bi * t..][..t];
-        for row in p.chunks_mut(t) {
-            let mut max = f32::NEG_INFINITY;
-            for (&s, &m) in row.iter().zip(mask) {
-                if m > 0.0 && s > max {
-                    max = s;
-                }
-            }
-            let mut sum = 0f32;
-            for (s, &m) in row.iter_mut().zip(mask) {
-                *s = if m > 0.0 { exp(*s - max) } else { 0.0 };
-                sum += *s;
-            }
-            let inv = if sum > 0.0 { 1.0 / sum } else { 0.0 };
-            row.iter_mut().for_each(|v| *v *= inv);
-        }
+        vectorised(|| softmax_rows(p, mask));
         self.dropout.map(|(rate, seed)| {
             let mut rng = Rng::new(
                 seed ^ ((bi * self.heads + hi) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
@@ -150,6 +137,68 @@ impl Attention {
                 .map(|_| if rng.next_f32() < rate { 0.0 } else { keep })
                 .collect()
         })
+    }
+}
+
+/// Lanes of the partial sums below: one AVX-512 register, so the loops
+/// vectorise without reassociating floats (no fast-math in Rust).
+const L: usize = 16;
+
+/// Softmax of each row of `p` (rows of `mask.len()`) over the keys where `mask` > 0.
+#[inline(always)]
+fn softmax_rows(p: &mut [f32], mask: &[f32]) {
+    let t = mask.len();
+    let split = t - t % L;
+    for row in p.chunks_mut(t) {
+        let mut mx = [f32::NEG_INFINITY; L];
+        for (c, m) in row[..split].chunks_exact(L).zip(mask.chunks_exact(L)) {
+            for i in 0..L {
+                mx[i] = mx[i].max(if m[i] > 0.0 { c[i] } else { f32::NEG_INFINITY });
+            }
+        }
+        let mut max = mx.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        for (&c, &m) in row[split..].iter().zip(&mask[split..]) {
+            if m > 0.0 {
+                max = max.max(c);
+            }
+        }
+        let mut sm = [0f32; L];
+        for (c, m) in row[..split].chunks_exact_mut(L).zip(mask.chunks_exact(L)) {
+            for i in 0..L {
+                c[i] = if m[i] > 0.0 { exp(c[i] - max) } else { 0.0 };
+                sm[i] += c[i];
+            }
+        }
+        let mut sum: f32 = sm.iter().sum();
+        for (c, &m) in row[split..].iter_mut().zip(&mask[split..]) {
+            *c = if m > 0.0 { exp(*c - max) } else { 0.0 };
+            sum += *c;
+        }
+        let inv = if sum > 0.0 { 1.0 / sum } else { 0.0 };
+        row.iter_mut().for_each(|v| *v *= inv);
+    }
+}
+
+/// `dS = P ∘ (dP − rowsum(dP ∘ P)) · scale`, in place over `dp` (rows of `t`).
+#[inline(always)]
+fn softmax_backward_rows(dp: &mut [f32], p: &[f32], t: usize, scale: f32) {
+    let split = t - t % L;
+    for (dr, pr) in dp.chunks_mut(t).zip(p.chunks(t)) {
+        let mut acc = [0f32; L];
+        for (d, q) in dr[..split].chunks_exact(L).zip(pr.chunks_exact(L)) {
+            for i in 0..L {
+                acc[i] += d[i] * q[i];
+            }
+        }
+        let dot = acc.iter().sum::<f32>()
+            + dr[split..]
+                .iter()
+                .zip(&pr[split..])
+                .map(|(d, q)| d * q)
+                .sum::<f32>();
+        dr.iter_mut()
+            .zip(pr)
+            .for_each(|(d, q)| *d = q * (*d - dot) * scale);
     }
 }
 
@@ -251,16 +300,12 @@ impl CustomOp1 for Attention {
                             1.0,
                         );
                     }
-                    if let Some(keep) = &keep {
-                        dp.iter_mut().zip(keep).for_each(|(d, k)| *d *= k);
-                    }
-                    // dS = P ∘ (dP − rowsum(dP ∘ P)) · scale, in place over dp.
-                    for (dr, pr) in dp.chunks_mut(t).zip(p.chunks(t)) {
-                        let dot: f32 = dr.iter().zip(pr).map(|(d, p)| d * p).sum();
-                        dr.iter_mut()
-                            .zip(pr)
-                            .for_each(|(d, p)| *d = p * (*d - dot) * scale);
-                    }
+                    vectorised(|| {
+                        if let Some(keep) = &keep {
+                            dp.iter_mut().zip(keep).for_each(|(d, k)| *d *= k);
+                        }
+                        softmax_backward_rows(&mut dp, &p, t, scale);
+                    });
                     unsafe {
                         // dQ = dS · K, dK = dSᵀ · Q
                         mm(

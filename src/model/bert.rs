@@ -115,8 +115,7 @@ struct Layer {
     out_norm: LayerNorm,
     dropout: Dropout,
     attn_dropout: Dropout,
-    /// query, key and value as one detached layer, for bf16 inference (its
-    /// packed weights are built once).
+    /// query, key and value as one layer, built once when the weights are frozen.
     qkv_inference: OnceLock<Linear>,
 }
 
@@ -190,19 +189,14 @@ impl Bert {
         })
     }
 
-    /// Last hidden state `[batch, seq, hidden]`. Training (dropout on, gradients
-    /// recorded, f32) when `rng` is given; otherwise inference at `precision`.
+    /// Last hidden state `[batch, seq, hidden]`; dropout is on when `rng` is given
+    /// (training). `precision` is the arithmetic of the dense layers' products.
     pub fn forward(
         &self,
         input: &BertInput,
         rng: Option<&RefCell<Rng>>,
         precision: Precision,
     ) -> Result<Tensor> {
-        let precision = if rng.is_some() {
-            Precision::F32
-        } else {
-            precision
-        };
         let (b, t) = input.ids.dims2()?;
         let e = &self.embeddings;
         let hidden = e.word.dim(1)?;
@@ -241,19 +235,16 @@ impl Layer {
         rng: Option<&RefCell<Rng>>,
         precision: Precision,
     ) -> Result<Tensor> {
-        let dense = |l: &Linear, x: &Tensor| match precision {
-            Precision::Bf16 => l.forward_bf16(x),
-            Precision::F32 => l.forward(x),
-        };
-        let qkv = match precision {
-            Precision::Bf16 => {
-                if self.qkv_inference.get().is_none() {
-                    let parts = [&self.query, &self.key, &self.value];
-                    let _ = self.qkv_inference.set(Linear::concat(&parts)?.detach());
-                }
-                dense(self.qkv_inference.get().expect("set above"), x)?
+        let dense = |l: &Linear, x: &Tensor| l.forward(x, precision);
+        let parts = [&self.query, &self.key, &self.value];
+        let qkv = if self.query.frozen() {
+            // Frozen weights: concatenate once (and, for bf16, pack once).
+            if self.qkv_inference.get().is_none() {
+                let _ = self.qkv_inference.set(Linear::concat(&parts)?);
             }
-            Precision::F32 => Linear::concat(&[&self.query, &self.key, &self.value])?.forward(x)?,
+            dense(self.qkv_inference.get().expect("set above"), x)?
+        } else {
+            dense(&Linear::concat(&parts)?, x)?
         };
         // One seed per layer call from the shared stream keeps --seed runs repeatable.
         let attn_seed = rng.map(|r| (self.attn_dropout.p(), r.borrow_mut().next_u64()));

@@ -103,35 +103,48 @@ impl PackedA {
         data.par_chunks_mut(kp * MR)
             .enumerate()
             .for_each(|(t, tile)| {
-                for (r, row) in tile.chunks_mut(kp).enumerate() {
-                    let i = t * MR + r;
-                    if i >= m {
-                        break;
-                    }
-                    if cs == 1 {
-                        // The common case: contiguous rows, vectorised.
-                        let src = &a[i * rs..i * rs + k];
-                        for (v, pair) in row.iter_mut().zip(src.chunks_exact(2)) {
-                            *v = to_bf16(pair[0]) as u32 | (to_bf16(pair[1]) as u32) << 16;
-                        }
-                        if k % 2 == 1 {
-                            row[kp - 1] = to_bf16(src[k - 1]) as u32;
-                        }
-                        continue;
-                    }
-                    let at = |j: usize| {
-                        if j < k {
-                            to_bf16(a[i * rs + j * cs])
-                        } else {
-                            0
-                        }
-                    };
-                    for (p, v) in row.iter_mut().enumerate() {
-                        *v = at(2 * p) as u32 | (at(2 * p + 1) as u32) << 16;
-                    }
-                }
+                super::cpu::vectorised(|| pack_rows(a, (m, k), (rs, cs), t * MR, tile))
             });
         PackedA { m, k, data }
+    }
+}
+
+/// Rows `first..` of `A` (strides `rs`, `cs`) into `tile`, rows of `k / 2` pairs.
+#[inline(always)]
+fn pack_rows(
+    a: &[f32],
+    (m, k): (usize, usize),
+    (rs, cs): (usize, usize),
+    first: usize,
+    tile: &mut [u32],
+) {
+    let kp = k.div_ceil(2);
+    for (r, row) in tile.chunks_mut(kp).enumerate() {
+        let i = first + r;
+        if i >= m {
+            break;
+        }
+        if cs == 1 {
+            // The common case: contiguous rows, vectorised.
+            let src = &a[i * rs..i * rs + k];
+            for (v, pair) in row.iter_mut().zip(src.chunks_exact(2)) {
+                *v = to_bf16(pair[0]) as u32 | (to_bf16(pair[1]) as u32) << 16;
+            }
+            if k % 2 == 1 {
+                row[kp - 1] = to_bf16(src[k - 1]) as u32;
+            }
+            continue;
+        }
+        let at = |j: usize| {
+            if j < k {
+                to_bf16(a[i * rs + j * cs])
+            } else {
+                0
+            }
+        };
+        for (p, v) in row.iter_mut().enumerate() {
+            *v = at(2 * p) as u32 | (at(2 * p + 1) as u32) << 16;
+        }
     }
 }
 

@@ -7,7 +7,10 @@
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(-87.3, 88.3);
     // e^x = 2^n · e^r with n = round(x / ln 2) and |r| ≤ ln 2 / 2 (Cody–Waite split).
-    let n = (x * std::f32::consts::LOG2_E).round();
+    // Round to nearest by the 1.5·2^23 trick: `f32::round` is a libm call that
+    // stops the loop from vectorising.
+    const MAGIC: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
     let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
     // Degree-6 Taylor polynomial of e^r on that interval.
     let p = 1.0

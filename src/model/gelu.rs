@@ -5,6 +5,8 @@
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::cpu::vectorised;
+use super::exp::exp;
 use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
 
@@ -19,18 +21,18 @@ const CHUNK: usize = 1 << 14;
 const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
 
 /// erf(x), |error| < 1.5e-7.
-#[inline]
+#[inline(always)]
 fn erf(x: f32) -> f32 {
     let a = x.abs();
     let t = 1.0 / (1.0 + 0.327_591_1 * a);
     let poly = t
         * (0.254_829_6
             + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152_1 + t * 1.061_405_4))));
-    let y = 1.0 - poly * (-a * a).exp();
+    let y = 1.0 - poly * exp(-a * a);
     y.copysign(x)
 }
 
-#[inline]
+#[inline(always)]
 fn cdf(x: f32) -> f32 {
     0.5 * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
@@ -46,9 +48,11 @@ impl CustomOp1 for Gelu {
         out.par_chunks_mut(CHUNK)
             .zip(x.par_chunks(CHUNK))
             .for_each(|(o, x)| {
-                for (o, &x) in o.iter_mut().zip(x) {
-                    *o = x * cdf(x);
-                }
+                vectorised(|| {
+                    for (o, &x) in o.iter_mut().zip(x) {
+                        *o = x * cdf(x);
+                    }
+                })
             });
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
@@ -60,10 +64,12 @@ impl CustomOp1 for Gelu {
                 gx.par_chunks_mut(CHUNK)
                     .zip(x.par_chunks(CHUNK).zip(g.par_chunks(CHUNK)))
                     .for_each(|(o, (x, g))| {
-                        for i in 0..o.len() {
-                            let pdf = FRAC_1_SQRT_2PI * (-0.5 * x[i] * x[i]).exp();
-                            o[i] = g[i] * (cdf(x[i]) + x[i] * pdf);
-                        }
+                        vectorised(|| {
+                            for i in 0..o.len() {
+                                let pdf = FRAC_1_SQRT_2PI * exp(-0.5 * x[i] * x[i]);
+                                o[i] = g[i] * (cdf(x[i]) + x[i] * pdf);
+                            }
+                        })
                     });
                 gx
             })

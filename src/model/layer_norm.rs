@@ -4,6 +4,7 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::cpu::vectorised;
 use super::params::{Init, Params};
 use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
@@ -43,11 +44,26 @@ struct LayerNormOp {
     eps: f32,
 }
 
+/// Sum of `f(i)` over `0..n`, in 16 interleaved partial sums so that it vectorises.
+#[inline(always)]
+fn lane_sum(n: usize, f: impl Fn(usize) -> f32) -> f32 {
+    const L: usize = 16;
+    let mut acc = [0f32; L];
+    let split = n - n % L;
+    for c in (0..split).step_by(L) {
+        for (i, a) in acc.iter_mut().enumerate() {
+            *a += f(c + i);
+        }
+    }
+    acc.iter().sum::<f32>() + (split..n).map(f).sum::<f32>()
+}
+
 /// Mean and reciprocal standard deviation of a row.
+#[inline(always)]
 fn moments(row: &[f32], eps: f32) -> (f32, f32) {
     let n = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / n;
-    let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    let mean = lane_sum(row.len(), |i| row[i]) / n;
+    let var = lane_sum(row.len(), |i| (row[i] - mean) * (row[i] - mean)) / n;
     (mean, 1.0 / (var + eps).sqrt())
 }
 
@@ -73,10 +89,12 @@ impl CustomOp3 for LayerNormOp {
         out.par_chunks_mut(dim)
             .zip(x.par_chunks(dim))
             .for_each(|(o, row)| {
-                let (mean, rstd) = moments(row, self.eps);
-                for i in 0..dim {
-                    o[i] = (row[i] - mean) * rstd * w[i] + b[i];
-                }
+                vectorised(|| {
+                    let (mean, rstd) = moments(row, self.eps);
+                    for i in 0..dim {
+                        o[i] = (row[i] - mean) * rstd * w[i] + b[i];
+                    }
+                })
             });
         Ok((CpuStorage::F32(out), xl.shape().clone()))
     }
@@ -99,28 +117,29 @@ impl CustomOp3 for LayerNormOp {
                         .par_chunks_mut(dim * 64)
                         .zip(x.par_chunks(dim * 64).zip(g.par_chunks(dim * 64)))
                         .map(|(gxc, (xc, gc))| {
-                            let mut gw = vec![0f32; dim];
-                            let mut gb = vec![0f32; dim];
-                            for ((gxr, xr), gr) in
-                                gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim))
-                            {
-                                let (mean, rstd) = moments(xr, self.eps);
-                                let (mut sum_gw, mut sum_gwx) = (0f32, 0f32);
-                                for i in 0..dim {
-                                    let xh = (xr[i] - mean) * rstd;
-                                    gw[i] += gr[i] * xh;
-                                    gb[i] += gr[i];
-                                    let gwi = gr[i] * w[i];
-                                    sum_gw += gwi;
-                                    sum_gwx += gwi * xh;
+                            vectorised(|| {
+                                let mut gw = vec![0f32; dim];
+                                let mut gb = vec![0f32; dim];
+                                for ((gxr, xr), gr) in
+                                    gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim))
+                                {
+                                    let (mean, rstd) = moments(xr, self.eps);
+                                    for i in 0..dim {
+                                        gw[i] += gr[i] * (xr[i] - mean) * rstd;
+                                        gb[i] += gr[i];
+                                    }
+                                    let sum_gw = lane_sum(dim, |i| gr[i] * w[i]);
+                                    let sum_gwx =
+                                        lane_sum(dim, |i| gr[i] * w[i] * (xr[i] - mean) * rstd);
+                                    let n = dim as f32;
+                                    for i in 0..dim {
+                                        let xh = (xr[i] - mean) * rstd;
+                                        gxr[i] =
+                                            rstd / n * (n * gr[i] * w[i] - sum_gw - xh * sum_gwx);
+                                    }
                                 }
-                                let n = dim as f32;
-                                for i in 0..dim {
-                                    let xh = (xr[i] - mean) * rstd;
-                                    gxr[i] = rstd / n * (n * gr[i] * w[i] - sum_gw - xh * sum_gwx);
-                                }
-                            }
-                            (gw, gb)
+                                (gw, gb)
+                            })
                         })
                         .collect();
                     let mut gw = vec![0f32; dim];

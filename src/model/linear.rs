@@ -1,20 +1,24 @@
-//! A dense layer in the Hugging Face layout: `weight` is `[out, in]`.
+//! A dense layer in the Hugging Face layout: `weight` is `[out, in]`, as one
+//! fused op (product and bias, with its own backward) in f32 or bf16.
 
 use std::sync::OnceLock;
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Shape, Tensor};
+use gemm::{gemm, Parallelism};
+use rayon::prelude::*;
 
-use super::bf16::{self, PackedA, PackedB};
+use super::bf16::{self, Init as Acc, PackedA, PackedB};
 use super::params::{Init, Params};
 use super::storage::{f32_slice, with_f32};
+use super::Precision;
 use crate::error::Result;
 
 /// `y = x · weightᵀ + bias`.
 pub struct Linear {
     weight: Tensor,
     bias: Tensor,
-    /// The weight rounded to bf16 and packed, built on first bf16 use. Only
-    /// inference uses it, and inference never changes the weights.
+    /// The weight rounded to bf16 and packed, built on first bf16 use when the
+    /// weights are frozen (not trainable), so that they cannot go stale.
     packed: OnceLock<(PackedB, Vec<f32>)>,
 }
 
@@ -44,25 +48,27 @@ impl Linear {
         Ok(Self::from_parts(Tensor::cat(&w, 0)?, Tensor::cat(&b, 0)?))
     }
 
-    /// The same layer cut from the gradient graph.
-    pub fn detach(&self) -> Self {
-        Self::from_parts(self.weight.detach(), self.bias.detach())
+    /// Whether the weights are fixed tensors (inference) rather than trainable variables.
+    pub fn frozen(&self) -> bool {
+        !self.weight.is_variable()
     }
 
-    /// Applies the layer to `x` of shape `[..., in]`, giving `[..., out]`, in f32.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// Applies the layer to `x` of shape `[..., in]`, giving `[..., out]`.
+    /// With bf16, inputs and weights are rounded to bf16 and products summed in
+    /// f32 (the bias and output stay f32). Gradients flow to `x`, weight and bias.
+    pub fn forward(&self, x: &Tensor, precision: Precision) -> Result<Tensor> {
         let (rows, inp, out_dims) = self.shapes(x)?;
-        let y = x
-            .reshape((rows, inp))?
-            .matmul(&self.weight.t()?)?
-            .broadcast_add(&self.bias)?;
+        let x2 = x.reshape((rows, inp))?;
+        let y = if precision == Precision::Bf16 && self.frozen() && !x.is_variable() {
+            self.forward_packed(&x2)?
+        } else {
+            x2.apply_op3(&self.weight, &self.bias, LinearOp { precision })?
+        };
         Ok(y.reshape(out_dims)?)
     }
 
-    /// Like [`Linear::forward`] but with bf16 products (f32 sums and bias) and no
-    /// gradient: for inference on CPUs where [`bf16::available`].
-    pub fn forward_bf16(&self, x: &Tensor) -> Result<Tensor> {
-        let (rows, inp, out_dims) = self.shapes(x)?;
+    /// bf16 with the weight packed once and kept (frozen weights only); no gradient.
+    fn forward_packed(&self, x: &Tensor) -> Result<Tensor> {
         if self.packed.get().is_none() {
             let (out, inp) = self.weight.dims2()?;
             let packed = with_f32(&self.weight, |w| PackedB::pack_transposed(w, out, inp))?;
@@ -70,11 +76,8 @@ impl Linear {
             let _ = self.packed.set((packed, bias));
         }
         let (packed, bias) = self.packed.get().expect("set above");
-        let y = x
-            .reshape((rows, inp))?
-            .contiguous()?
-            .apply_op1_no_bwd(&Bf16Product { packed, bias })?;
-        Ok(y.reshape(out_dims)?)
+        Ok(x.contiguous()?
+            .apply_op1_no_bwd(&PackedProduct { packed, bias })?)
     }
 
     /// (rows, in, output dims) for input `x`.
@@ -87,12 +90,183 @@ impl Linear {
     }
 }
 
-struct Bf16Product<'a> {
+/// `c (m×n, row-major) = a (m×k) · b (k×n)` per `acc`; strides are (row, column).
+#[allow(clippy::too_many_arguments)]
+fn product(
+    precision: Precision,
+    (m, n, k): (usize, usize, usize),
+    a: &[f32],
+    (a_rs, a_cs): (usize, usize),
+    b: &[f32],
+    (b_rs, b_cs): (usize, usize),
+    c: &mut [f32],
+    acc: Acc,
+) {
+    if precision == Precision::Bf16 {
+        let pa = PackedA::pack(a, m, k, a_rs, a_cs);
+        let pb = PackedB::pack(b, k, n, b_rs, b_cs);
+        return bf16::matmul(&pa, &pb, c, acc);
+    }
+    let read_dst = match acc {
+        Acc::Zero => false,
+        Acc::Accumulate => true,
+        Acc::Bias(bias) => {
+            c.par_chunks_mut(n)
+                .for_each(|row| row.copy_from_slice(&bias[..n]));
+            true
+        }
+    };
+    // SAFETY: the slices hold the strided matrices (checked by the callers' shapes).
+    unsafe {
+        gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            read_dst,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            Parallelism::Rayon(rayon::current_num_threads()),
+        )
+    }
+}
+
+/// `y = x · wᵀ + b` with `x` `[rows, in]`, `w` `[out, in]`, `b` `[out]`.
+struct LinearOp {
+    precision: Precision,
+}
+
+impl CustomOp3 for LinearOp {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (x, w, b) = (
+            f32_slice(xs, xl, self.name())?,
+            f32_slice(ws, wl, self.name())?,
+            f32_slice(bs, bl, self.name())?,
+        );
+        let (rows, inp) = xl.shape().dims2()?;
+        let (out, w_in) = wl.shape().dims2()?;
+        if w_in != inp || b.len() != out {
+            candle_core::bail!(
+                "linear: input [{rows}, {inp}], weight [{out}, {w_in}], bias {}",
+                b.len()
+            )
+        }
+        let mut y = vec![0f32; rows * out];
+        product(
+            self.precision,
+            (rows, out, inp),
+            x,
+            (inp, 1),
+            w,
+            (1, inp),
+            &mut y,
+            Acc::Bias(b),
+        );
+        Ok((CpuStorage::F32(y), Shape::from((rows, out))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> candle_core::Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (rows, inp) = x.dims2()?;
+        let out = w.dim(0)?;
+        let p = self.precision;
+        let (dx, dw, db) = with_f32(x, |x| {
+            with_f32(w, |w| {
+                with_f32(grad, |g| {
+                    let mut dx = vec![0f32; rows * inp];
+                    // dx = g · w
+                    product(
+                        p,
+                        (rows, inp, out),
+                        g,
+                        (out, 1),
+                        w,
+                        (inp, 1),
+                        &mut dx,
+                        Acc::Zero,
+                    );
+                    // dw = gᵀ · x
+                    let mut dw = vec![0f32; out * inp];
+                    product(
+                        p,
+                        (out, inp, rows),
+                        g,
+                        (1, out),
+                        x,
+                        (inp, 1),
+                        &mut dw,
+                        Acc::Zero,
+                    );
+                    (dx, dw, column_sums(g, out))
+                })
+            })
+        })???;
+        let dev = x.device();
+        Ok((
+            Some(Tensor::from_vec(dx, x.shape(), dev)?),
+            Some(Tensor::from_vec(dw, w.shape(), dev)?),
+            Some(Tensor::from_vec(db, b.shape(), dev)?),
+        ))
+    }
+}
+
+/// Sums of the columns of a row-major `rows × cols` matrix (the bias gradient).
+fn column_sums(g: &[f32], cols: usize) -> Vec<f32> {
+    const ROWS: usize = 256;
+    g.par_chunks(ROWS * cols)
+        .map(|block| {
+            super::cpu::vectorised(|| {
+                let mut s = vec![0f32; cols];
+                for row in block.chunks(cols) {
+                    s.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+                }
+                s
+            })
+        })
+        .reduce(
+            || vec![0f32; cols],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(a, b)| *a += b);
+                a
+            },
+        )
+}
+
+struct PackedProduct<'a> {
     packed: &'a PackedB,
     bias: &'a [f32],
 }
 
-impl CustomOp1 for Bf16Product<'_> {
+impl CustomOp1 for PackedProduct<'_> {
     fn name(&self) -> &'static str {
         "linear-bf16"
     }
@@ -109,7 +283,7 @@ impl CustomOp1 for Bf16Product<'_> {
         let n = self.packed.n();
         let mut y = vec![0f32; rows * n];
         let a = PackedA::pack(x, rows, inp, inp, 1);
-        bf16::matmul(&a, self.packed, &mut y, bf16::Init::Bias(self.bias));
+        bf16::matmul(&a, self.packed, &mut y, Acc::Bias(self.bias));
         Ok((CpuStorage::F32(y), Shape::from((rows, n))))
     }
 }
@@ -118,22 +292,93 @@ impl CustomOp1 for Bf16Product<'_> {
 mod tests {
     use super::*;
     use crate::model::storage::max_abs_diff;
-    use candle_core::Device;
+    use candle_core::{Device, Var};
+
+    fn layer(trainable: bool) -> (Linear, Tensor) {
+        let dev = Device::Cpu;
+        let w = Tensor::randn(0f32, 0.1, (37, 50), &dev).unwrap();
+        let b = Tensor::randn(0f32, 1.0, 37, &dev).unwrap();
+        let l = if trainable {
+            Linear::from_parts(
+                Var::from_tensor(&w).unwrap().as_tensor().clone(),
+                Var::from_tensor(&b).unwrap().as_tensor().clone(),
+            )
+        } else {
+            Linear::from_parts(w, b)
+        };
+        (l, Tensor::randn(0f32, 1.0, (2, 9, 50), &dev).unwrap())
+    }
+
+    /// The layer from candle's composed ops.
+    fn reference(l: &Linear, x: &Tensor) -> Tensor {
+        x.broadcast_matmul(&l.weight.t().unwrap())
+            .unwrap()
+            .broadcast_add(&l.bias)
+            .unwrap()
+    }
 
     #[test]
-    fn bf16_forward_is_close_to_f32() {
+    fn f32_forward_and_gradients_match_the_composed_ops() {
+        let (l, x) = layer(true);
+        let x = Var::from_tensor(&x).unwrap();
+        let ours = l.forward(x.as_tensor(), Precision::F32).unwrap();
+        let want = reference(&l, x.as_tensor());
+        assert!(max_abs_diff(&ours, &want) < 1e-5);
+        let up = Tensor::randn(0f32, 1.0, ours.shape(), &Device::Cpu).unwrap();
+        let g1 = (ours * &up).unwrap().sum_all().unwrap().backward().unwrap();
+        let g2 = (want * &up).unwrap().sum_all().unwrap().backward().unwrap();
+        for t in [x.as_tensor(), &l.weight, &l.bias] {
+            let d = max_abs_diff(g1.get(t).unwrap(), g2.get(t).unwrap());
+            assert!(d < 1e-4, "gradient differs by {d}");
+        }
+    }
+
+    #[test]
+    fn bf16_forward_and_gradients_are_close_to_f32() {
         if !bf16::available() {
             return;
         }
-        let dev = Device::Cpu;
-        let l = Linear::from_parts(
-            Tensor::randn(0f32, 0.1, (37, 50), &dev).unwrap(),
-            Tensor::randn(0f32, 1.0, 37, &dev).unwrap(),
-        );
-        let x = Tensor::randn(0f32, 1.0, (2, 9, 50), &dev).unwrap();
-        let d = max_abs_diff(&l.forward(&x).unwrap(), &l.forward_bf16(&x).unwrap());
+        let (l, x) = layer(true);
+        let x = Var::from_tensor(&x).unwrap();
+        let f = l.forward(x.as_tensor(), Precision::F32).unwrap();
+        let h = l.forward(x.as_tensor(), Precision::Bf16).unwrap();
+        let d = max_abs_diff(&f, &h);
         // Inputs are rounded to 8 significant bits: about 0.4 % of |x||w|√50 ≈ 0.03.
-        assert!(d < 0.03, "bf16 differs by {d}");
-        assert!(d > 0.0, "bf16 path was not taken");
+        assert!(d < 0.03 && d > 0.0, "bf16 forward differs by {d}");
+        let g1 = f.sum_all().unwrap().backward().unwrap();
+        let g2 = h.sum_all().unwrap().backward().unwrap();
+        for t in [x.as_tensor(), &l.weight, &l.bias] {
+            let (a, b) = (g1.get(t).unwrap(), g2.get(t).unwrap());
+            let scale = a.abs().unwrap().max_keepdim(0).unwrap().max_all().unwrap();
+            let d = max_abs_diff(a, b) / scale.to_scalar::<f32>().unwrap();
+            assert!(
+                d < 0.02,
+                "bf16 gradient differs by {d} (relative to its largest)"
+            );
+        }
+    }
+
+    #[test]
+    fn packed_bf16_inference_matches_the_unpacked_op() {
+        if !bf16::available() {
+            return;
+        }
+        let (l, x) = layer(false);
+        assert!(l.frozen());
+        let packed = l.forward(&x, Precision::Bf16).unwrap();
+        let op = x
+            .reshape((18, 50))
+            .unwrap()
+            .apply_op3(
+                &l.weight,
+                &l.bias,
+                LinearOp {
+                    precision: Precision::Bf16,
+                },
+            )
+            .unwrap()
+            .reshape((2, 9, 37))
+            .unwrap();
+        assert_eq!(max_abs_diff(&packed, &op), 0.0);
     }
 }

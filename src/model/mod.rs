@@ -3,6 +3,7 @@
 mod attention;
 mod bert;
 pub mod bf16;
+mod cpu;
 mod dropout;
 mod exp;
 mod gelu;
@@ -18,6 +19,7 @@ use std::path::Path;
 use candle_core::{Tensor, Var};
 
 pub use bert::{Bert, BertConfig, BertInput};
+pub use cpu::vectorised;
 pub use params::{normalise_name, read_checkpoint, Params};
 pub use storage::{f32_slice, with_f32};
 
@@ -26,7 +28,8 @@ use crate::rng::Rng;
 use dropout::Dropout;
 use linear::Linear;
 
-/// The arithmetic of inference matrix products. Training is always f32.
+/// The arithmetic of the encoder's dense-layer products (attention, layer norm
+/// and GELU are f32 either way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     /// f32 throughout.
@@ -139,12 +142,12 @@ impl TokenClassifier {
         Ok((model, p.initialised))
     }
 
-    /// Sets the arithmetic of inference (f32 unless set); training is always f32.
+    /// Sets the arithmetic of the encoder's products, for training and inference (f32 unless set).
     pub fn set_precision(&mut self, precision: Precision) {
         self.precision = precision;
     }
 
-    /// The arithmetic of inference.
+    /// The arithmetic of the encoder's products.
     pub fn precision(&self) -> Precision {
         self.precision
     }
@@ -155,7 +158,7 @@ impl TokenClassifier {
         let hidden = self.bert.forward(input, rng, self.precision)?;
         // The head is tiny (hidden × tags): f32 always.
         self.classifier
-            .forward(&self.dropout.forward(&hidden, rng)?)
+            .forward(&self.dropout.forward(&hidden, rng)?, Precision::F32)
     }
 
     /// Every parameter by name (encoder names without a prefix, then `classifier.*`).
