@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::Precision;
 
 /// Every training hyperparameter, with its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +38,11 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Windows per forward pass when evaluating and tagging (default 32).
     pub eval_batch_size: usize,
+    /// Arithmetic of the encoder's matrix products in training and dev evaluation:
+    /// `auto` (default: `bf16` where the CPU has AVX-512 BF16, else `fp32`), `bf16`
+    /// (inputs rounded to bf16, sums, weights and optimizer state in f32) or `fp32`.
+    /// The saved config names the one used.
+    pub precision: String,
 }
 
 impl Default for TrainConfig {
@@ -54,6 +60,7 @@ impl Default for TrainConfig {
             eval_every: 0,
             seed: 42,
             eval_batch_size: 32,
+            precision: "auto".into(),
         }
     }
 }
@@ -69,8 +76,14 @@ impl TrainConfig {
         })
     }
 
+    /// The arithmetic named by `precision` on this CPU.
+    pub fn precision(&self) -> Result<Precision> {
+        Precision::parse(&self.precision).map_err(|e| Error::Config(format!("precision: {e}")))
+    }
+
     /// Checks that every value is in range.
     pub fn validate(&self) -> Result<()> {
+        self.precision()?;
         let bad = |m: String| Err(Error::Config(m));
         if self.epochs == 0 {
             return bad("epochs must be at least 1".into());

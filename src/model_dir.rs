@@ -52,13 +52,14 @@ pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tag
     check_base_dir(dir)?;
     let bert_cfg = BertConfig::from_file(&dir.join("config.json"))?;
     let weights = read_checkpoint(dir)?;
-    let (model, _) = TokenClassifier::new(
+    let (mut model, _) = TokenClassifier::new(
         &bert_cfg,
         labels.num_tags(),
         drop_head(weights),
         cfg.seed,
         true,
     )?;
+    model.set_precision(cfg.precision()?);
     Ok(Tagger {
         model,
         encoder: Encoder::from_file(&dir.join("tokenizer.json"))?,

@@ -62,6 +62,10 @@ pub struct TrainArgs {
     /// Also evaluate on dev every N steps; 0 = only at epoch ends [default: 0].
     #[arg(long)]
     eval_every: Option<usize>,
+    /// Arithmetic of the encoder's products: auto (bf16 where the CPU has AVX-512
+    /// BF16, else fp32), bf16 or fp32 [default: auto].
+    #[arg(long)]
+    precision: Option<String>,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -92,7 +96,12 @@ impl TrainArgs {
         if self.window_overlap.is_none() && c.window_overlap * 2 > c.max_len.saturating_sub(2) {
             c.window_overlap = c.max_len.saturating_sub(2) / 4;
         }
+        if let Some(p) = &self.precision {
+            c.precision = p.clone();
+        }
         c.validate()?;
+        // Save what was used, not "auto".
+        c.precision = c.precision()?.name().to_string();
         Ok(c)
     }
 }

@@ -17,6 +17,9 @@ use crate::error::Result;
 pub struct Linear {
     weight: Tensor,
     bias: Tensor,
+    /// Whether the weights are fixed tensors rather than trainable variables
+    /// (a concatenation of variables is not a variable itself, but not frozen).
+    frozen: bool,
     /// The weight rounded to bf16 and packed, built on first bf16 use when the
     /// weights are frozen (not trainable), so that they cannot go stale.
     packed: OnceLock<(PackedB, Vec<f32>)>,
@@ -33,6 +36,7 @@ impl Linear {
 
     fn from_parts(weight: Tensor, bias: Tensor) -> Self {
         Linear {
+            frozen: !weight.is_variable(),
             weight,
             bias,
             packed: OnceLock::new(),
@@ -45,12 +49,15 @@ impl Linear {
     pub fn concat(parts: &[&Linear]) -> Result<Self> {
         let w: Vec<&Tensor> = parts.iter().map(|l| &l.weight).collect();
         let b: Vec<&Tensor> = parts.iter().map(|l| &l.bias).collect();
-        Ok(Self::from_parts(Tensor::cat(&w, 0)?, Tensor::cat(&b, 0)?))
+        Ok(Linear {
+            frozen: parts.iter().all(|l| l.frozen),
+            ..Self::from_parts(Tensor::cat(&w, 0)?, Tensor::cat(&b, 0)?)
+        })
     }
 
     /// Whether the weights are fixed tensors (inference) rather than trainable variables.
     pub fn frozen(&self) -> bool {
-        !self.weight.is_variable()
+        self.frozen
     }
 
     /// Applies the layer to `x` of shape `[..., in]`, giving `[..., out]`.
