@@ -159,16 +159,19 @@ impl InplaceOp2 for Update<'_> {
             .zip(v.par_chunks_mut(CHUNK))
             .zip(g.par_chunks(CHUNK))
             .for_each(|(((t, m), v), g)| {
-                crate::model::vectorised(|| {
-                    for i in 0..t.len() {
-                        let gi = g[i] * self.scale;
-                        m[i] = self.b1 * m[i] + (1.0 - self.b1) * gi;
-                        v[i] = self.b2 * v[i] + (1.0 - self.b2) * gi * gi;
-                        let mh = m[i] / self.bc1;
-                        let vh = v[i] / self.bc2;
-                        t[i] -= self.decay * t[i] + self.lr * mh / (vh.sqrt() + self.eps);
-                    }
-                })
+                crate::model::vectorised(
+                    #[inline(always)]
+                    || {
+                        for i in 0..t.len() {
+                            let gi = g[i] * self.scale;
+                            m[i] = self.b1 * m[i] + (1.0 - self.b1) * gi;
+                            v[i] = self.b2 * v[i] + (1.0 - self.b2) * gi * gi;
+                            let mh = m[i] / self.bc1;
+                            let vh = v[i] / self.bc2;
+                            t[i] -= self.decay * t[i] + self.lr * mh / (vh.sqrt() + self.eps);
+                        }
+                    },
+                )
             });
         Ok(())
     }

@@ -16,7 +16,7 @@ use super::cpu::vectorised;
 use super::exp::exp;
 use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
-use crate::rng::Rng;
+use crate::rng::dropout_mask;
 
 /// Self-attention of `qkv` (`[batch, seq, 3·hidden]`: queries, keys, values,
 /// each `heads` blocks of `hidden / heads`). `mask` is `[batch, seq]`, 1.0 on real
@@ -127,15 +127,19 @@ impl Attention {
             )
         };
         let mask = &self.mask[bi * t..][..t];
-        vectorised(|| softmax_rows(p, mask));
+        vectorised(
+            #[inline(always)]
+            || softmax_rows(p, mask),
+        );
         self.dropout.map(|(rate, seed)| {
-            let mut rng = Rng::new(
-                seed ^ ((bi * self.heads + hi) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            let mut keep = vec![0f32; t * t];
+            let task = (bi * self.heads + hi) as u64;
+            dropout_mask(
+                seed ^ task.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                rate,
+                &mut keep,
             );
-            let keep = 1.0 / (1.0 - rate);
-            (0..t * t)
-                .map(|_| if rng.next_f32() < rate { 0.0 } else { keep })
-                .collect()
+            keep
         })
     }
 }
@@ -300,12 +304,15 @@ impl CustomOp1 for Attention {
                             1.0,
                         );
                     }
-                    vectorised(|| {
-                        if let Some(keep) = &keep {
-                            dp.iter_mut().zip(keep).for_each(|(d, k)| *d *= k);
-                        }
-                        softmax_backward_rows(&mut dp, &p, t, scale);
-                    });
+                    vectorised(
+                        #[inline(always)]
+                        || {
+                            if let Some(keep) = &keep {
+                                dp.iter_mut().zip(keep).for_each(|(d, k)| *d *= k);
+                            }
+                            softmax_backward_rows(&mut dp, &p, t, scale);
+                        },
+                    );
                     unsafe {
                         // dQ = dS · K, dK = dSᵀ · Q
                         mm(

@@ -59,12 +59,30 @@ impl PackedB {
         data.par_chunks_mut(kp * NR * 2)
             .enumerate()
             .for_each(|(p, panel)| {
-                for j in 0..NR.min(n - p * NR) {
-                    let col = p * NR + j;
-                    for i in 0..k {
-                        panel[(i / 2) * NR * 2 + j * 2 + i % 2] = to_bf16(b[i * rs + col * cs]);
-                    }
-                }
+                super::cpu::vectorised(
+                    #[inline(always)]
+                    || {
+                        let cols = NR.min(n - p * NR);
+                        let slot = |i: usize, j: usize| (i / 2) * NR * 2 + j * 2 + i % 2;
+                        if cs == 1 {
+                            // Row-major source: read along its rows.
+                            for i in 0..k {
+                                let src = &b[i * rs + p * NR..][..cols];
+                                for (j, &v) in src.iter().enumerate() {
+                                    panel[slot(i, j)] = to_bf16(v);
+                                }
+                            }
+                        } else {
+                            // Column-major source (a transposed weight): read down columns.
+                            for j in 0..cols {
+                                let col = p * NR + j;
+                                for i in 0..k {
+                                    panel[slot(i, j)] = to_bf16(b[i * rs + col * cs]);
+                                }
+                            }
+                        }
+                    },
+                )
             });
         PackedB { k, n, data }
     }
@@ -103,7 +121,10 @@ impl PackedA {
         data.par_chunks_mut(kp * MR)
             .enumerate()
             .for_each(|(t, tile)| {
-                super::cpu::vectorised(|| pack_rows(a, (m, k), (rs, cs), t * MR, tile))
+                super::cpu::vectorised(
+                    #[inline(always)]
+                    || pack_rows(a, (m, k), (rs, cs), t * MR, tile),
+                )
             });
         PackedA { m, k, data }
     }
@@ -119,31 +140,33 @@ fn pack_rows(
     tile: &mut [u32],
 ) {
     let kp = k.div_ceil(2);
-    for (r, row) in tile.chunks_mut(kp).enumerate() {
-        let i = first + r;
-        if i >= m {
-            break;
+    let rows = MR.min(m.saturating_sub(first));
+    let at = |i: usize, j: usize| {
+        if j < k {
+            to_bf16(a[i * rs + j * cs]) as u32
+        } else {
+            0
         }
-        if cs == 1 {
-            // The common case: contiguous rows, vectorised.
-            let src = &a[i * rs..i * rs + k];
+    };
+    if cs == 1 {
+        // Contiguous rows (activations): read along each row.
+        for (r, row) in tile.chunks_mut(kp).enumerate().take(rows) {
+            let src = &a[(first + r) * rs..][..k];
             for (v, pair) in row.iter_mut().zip(src.chunks_exact(2)) {
                 *v = to_bf16(pair[0]) as u32 | (to_bf16(pair[1]) as u32) << 16;
             }
             if k % 2 == 1 {
                 row[kp - 1] = to_bf16(src[k - 1]) as u32;
             }
-            continue;
         }
-        let at = |j: usize| {
-            if j < k {
-                to_bf16(a[i * rs + j * cs])
-            } else {
-                0
+    } else {
+        // A transposed matrix (a gradient's rows become columns): read along
+        // the rows of the source, i.e. across this tile's rows.
+        for p in 0..kp {
+            for r in 0..rows {
+                let i = first + r;
+                tile[r * kp + p] = at(i, 2 * p) | at(i, 2 * p + 1) << 16;
             }
-        };
-        for (p, v) in row.iter_mut().enumerate() {
-            *v = at(2 * p) as u32 | (at(2 * p + 1) as u32) << 16;
         }
     }
 }

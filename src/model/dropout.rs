@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use candle_core::Tensor;
 
 use crate::error::Result;
-use crate::rng::Rng;
+use crate::rng::{dropout_mask, Rng};
 
 /// Zeroes each element with probability `p` and scales the rest by `1 / (1 - p)`; identity when not training.
 pub struct Dropout {
@@ -29,11 +29,8 @@ impl Dropout {
         if self.p <= 0.0 {
             return Ok(x.clone());
         }
-        let keep = 1.0 / (1.0 - self.p);
-        let mut rng = rng.borrow_mut();
-        let mask: Vec<f32> = (0..x.elem_count())
-            .map(|_| if rng.next_f32() < self.p { 0.0 } else { keep })
-            .collect();
+        let mut mask = vec![0f32; x.elem_count()];
+        dropout_mask(rng.borrow_mut().next_u64(), self.p, &mut mask);
         let mask = Tensor::from_vec(mask, x.shape(), x.device())?;
         Ok(x.mul(&mask)?)
     }

@@ -48,11 +48,14 @@ impl CustomOp1 for Gelu {
         out.par_chunks_mut(CHUNK)
             .zip(x.par_chunks(CHUNK))
             .for_each(|(o, x)| {
-                vectorised(|| {
-                    for (o, &x) in o.iter_mut().zip(x) {
-                        *o = x * cdf(x);
-                    }
-                })
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        for (o, &x) in o.iter_mut().zip(x) {
+                            *o = x * cdf(x);
+                        }
+                    },
+                )
             });
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
@@ -64,12 +67,15 @@ impl CustomOp1 for Gelu {
                 gx.par_chunks_mut(CHUNK)
                     .zip(x.par_chunks(CHUNK).zip(g.par_chunks(CHUNK)))
                     .for_each(|(o, (x, g))| {
-                        vectorised(|| {
-                            for i in 0..o.len() {
-                                let pdf = FRAC_1_SQRT_2PI * exp(-0.5 * x[i] * x[i]);
-                                o[i] = g[i] * (cdf(x[i]) + x[i] * pdf);
-                            }
-                        })
+                        vectorised(
+                            #[inline(always)]
+                            || {
+                                for i in 0..o.len() {
+                                    let pdf = FRAC_1_SQRT_2PI * exp(-0.5 * x[i] * x[i]);
+                                    o[i] = g[i] * (cdf(x[i]) + x[i] * pdf);
+                                }
+                            },
+                        )
                     });
                 gx
             })

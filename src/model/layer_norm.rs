@@ -89,12 +89,15 @@ impl CustomOp3 for LayerNormOp {
         out.par_chunks_mut(dim)
             .zip(x.par_chunks(dim))
             .for_each(|(o, row)| {
-                vectorised(|| {
-                    let (mean, rstd) = moments(row, self.eps);
-                    for i in 0..dim {
-                        o[i] = (row[i] - mean) * rstd * w[i] + b[i];
-                    }
-                })
+                vectorised(
+                    #[inline(always)]
+                    || {
+                        let (mean, rstd) = moments(row, self.eps);
+                        for i in 0..dim {
+                            o[i] = (row[i] - mean) * rstd * w[i] + b[i];
+                        }
+                    },
+                )
             });
         Ok((CpuStorage::F32(out), xl.shape().clone()))
     }
@@ -117,29 +120,32 @@ impl CustomOp3 for LayerNormOp {
                         .par_chunks_mut(dim * 64)
                         .zip(x.par_chunks(dim * 64).zip(g.par_chunks(dim * 64)))
                         .map(|(gxc, (xc, gc))| {
-                            vectorised(|| {
-                                let mut gw = vec![0f32; dim];
-                                let mut gb = vec![0f32; dim];
-                                for ((gxr, xr), gr) in
-                                    gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim))
-                                {
-                                    let (mean, rstd) = moments(xr, self.eps);
-                                    for i in 0..dim {
-                                        gw[i] += gr[i] * (xr[i] - mean) * rstd;
-                                        gb[i] += gr[i];
+                            vectorised(
+                                #[inline(always)]
+                                || {
+                                    let mut gw = vec![0f32; dim];
+                                    let mut gb = vec![0f32; dim];
+                                    for ((gxr, xr), gr) in
+                                        gxc.chunks_mut(dim).zip(xc.chunks(dim)).zip(gc.chunks(dim))
+                                    {
+                                        let (mean, rstd) = moments(xr, self.eps);
+                                        for i in 0..dim {
+                                            gw[i] += gr[i] * (xr[i] - mean) * rstd;
+                                            gb[i] += gr[i];
+                                        }
+                                        let sum_gw = lane_sum(dim, |i| gr[i] * w[i]);
+                                        let sum_gwx =
+                                            lane_sum(dim, |i| gr[i] * w[i] * (xr[i] - mean) * rstd);
+                                        let n = dim as f32;
+                                        for i in 0..dim {
+                                            let xh = (xr[i] - mean) * rstd;
+                                            gxr[i] = rstd / n
+                                                * (n * gr[i] * w[i] - sum_gw - xh * sum_gwx);
+                                        }
                                     }
-                                    let sum_gw = lane_sum(dim, |i| gr[i] * w[i]);
-                                    let sum_gwx =
-                                        lane_sum(dim, |i| gr[i] * w[i] * (xr[i] - mean) * rstd);
-                                    let n = dim as f32;
-                                    for i in 0..dim {
-                                        let xh = (xr[i] - mean) * rstd;
-                                        gxr[i] =
-                                            rstd / n * (n * gr[i] * w[i] - sum_gw - xh * sum_gwx);
-                                    }
-                                }
-                                (gw, gb)
-                            })
+                                    (gw, gb)
+                                },
+                            )
                         })
                         .collect();
                     let mut gw = vec![0f32; dim];

@@ -251,13 +251,16 @@ fn column_sums(g: &[f32], cols: usize) -> Vec<f32> {
     const ROWS: usize = 256;
     g.par_chunks(ROWS * cols)
         .map(|block| {
-            super::cpu::vectorised(|| {
-                let mut s = vec![0f32; cols];
-                for row in block.chunks(cols) {
-                    s.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-                }
-                s
-            })
+            super::cpu::vectorised(
+                #[inline(always)]
+                || {
+                    let mut s = vec![0f32; cols];
+                    for row in block.chunks(cols) {
+                        s.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+                    }
+                    s
+                },
+            )
         })
         .reduce(
             || vec![0f32; cols],
