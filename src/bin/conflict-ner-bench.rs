@@ -148,26 +148,39 @@ fn step(
         AdamWConfig::default(),
     );
     let mut elapsed = 0.0;
+    // Seconds in forward, backward and optimizer over the timed steps.
+    let mut phases = [0f64; 3];
     for i in 0..warmup + steps {
         let t0 = Instant::now();
+        let mut split = [0f64; 3];
         if train {
             let loss = masked_cross_entropy(&tc.forward_t(&input, true)?, &targets)?;
+            split[0] = t0.elapsed().as_secs_f64();
             let grads = loss.backward()?;
+            split[1] = t0.elapsed().as_secs_f64() - split[0];
             let norm = opt.grad_norm(&grads)?;
             opt.step(&grads, 5e-5, conflict_ner::train::clip_scale(norm, 1.0))?;
         } else {
             tc.bert.forward(&input, None, precision)?;
         }
         if i >= warmup {
-            elapsed += t0.elapsed().as_secs_f64();
+            let total = t0.elapsed().as_secs_f64();
+            elapsed += total;
+            if train {
+                split[2] = total - split[0] - split[1];
+                phases.iter_mut().zip(split).for_each(|(p, s)| *p += s);
+            }
         }
     }
     let tokens = (b * t * steps) as f64;
     println!(
-        "{{\"impl\":\"candle\",\"precision\":\"{}\",\"mode\":\"{mode}\",\"batch\":{b},\"seq\":{t},\"tokens_per_s\":{:.1},\"ms_per_step\":{:.1},\"peak_rss_mb\":{:.0}}}",
+        "{{\"impl\":\"candle\",\"precision\":\"{}\",\"mode\":\"{mode}\",\"batch\":{b},\"seq\":{t},\"tokens_per_s\":{:.1},\"ms_per_step\":{:.1},\"ms_forward_backward_optimizer\":[{:.1},{:.1},{:.1}],\"peak_rss_mb\":{:.0}}}",
         precision.name(),
         tokens / elapsed,
         1000.0 * elapsed / steps as f64,
+        1000.0 * phases[0] / steps as f64,
+        1000.0 * phases[1] / steps as f64,
+        1000.0 * phases[2] / steps as f64,
         peak_rss_mb()
     );
     Ok(())
