@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::attention::self_attention;
 use super::dropout::Dropout;
-use super::gelu::gelu;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
 use super::params::{Init, Params};
@@ -251,11 +250,10 @@ impl Layer {
         let ctx = self_attention(&qkv, mask, heads, attn_seed)?;
         let attn = self.dropout.forward(&dense(&self.attn_out, &ctx)?, rng)?;
         let x = self.attn_norm.forward(&attn.add(x)?)?;
-        let inter = dense(&self.intermediate, &x)?;
         let inter = match act {
-            "gelu" => gelu(&inter)?,
-            "relu" => inter.relu()?,
-            _ => inter.gelu()?,
+            "gelu" => self.intermediate.forward_gelu(&x, precision)?,
+            "relu" => dense(&self.intermediate, &x)?.relu()?,
+            _ => dense(&self.intermediate, &x)?.gelu()?,
         };
         let out = self.dropout.forward(&dense(&self.output, &inter)?, rng)?;
         self.out_norm.forward(&out.add(&x)?)

@@ -186,8 +186,45 @@ pub enum Init<'a> {
 ///
 /// Panics if the shapes disagree or the CPU lacks AVX-512 BF16 ([`available`]).
 pub fn matmul(a: &PackedA, b: &PackedB, c: &mut [f32], init: Init) {
-    assert_eq!(a.k, b.k, "bf16 matmul: inner dimensions differ");
     assert!(c.len() >= a.m * b.n, "bf16 matmul: output too small");
+    // SAFETY: c holds m × n initialised values.
+    unsafe { run(a, b, c.as_mut_ptr(), init, &|_: &mut [f32]| {}) }
+}
+
+/// `A·B` (plus `bias`) as a new row-major `m × n` vector, with `post` applied
+/// to each finished stretch of a row while it is still in cache (for example an
+/// activation). The output is never zero-filled first.
+pub fn matmul_new(
+    a: &PackedA,
+    b: &PackedB,
+    bias: Option<&[f32]>,
+    post: &(dyn Fn(&mut [f32]) + Sync),
+) -> Vec<f32> {
+    let len = a.m * b.n;
+    let mut c: Vec<std::mem::MaybeUninit<f32>> = Vec::with_capacity(len);
+    let init = bias.map_or(Init::Zero, Init::Bias);
+    // SAFETY: MaybeUninit needs no initialisation; `run` writes every element
+    // (Zero/Bias) before reading any, so the buffer is then a valid Vec<f32>.
+    unsafe {
+        c.set_len(len);
+        run(a, b, c.as_mut_ptr() as *mut f32, init, post);
+        let mut c = std::mem::ManuallyDrop::new(c);
+        Vec::from_raw_parts(c.as_mut_ptr() as *mut f32, len, c.capacity())
+    }
+}
+
+/// The product into `c` (`m × n` at row stride `n`).
+///
+/// # Safety
+/// `c` must be valid for `m × n` writes, and initialised if `init` is `Accumulate`.
+unsafe fn run(
+    a: &PackedA,
+    b: &PackedB,
+    c: *mut f32,
+    init: Init,
+    post: &(dyn Fn(&mut [f32]) + Sync),
+) {
+    assert_eq!(a.k, b.k, "bf16 matmul: inner dimensions differ");
     assert!(available(), "bf16 matmul: CPU lacks AVX-512 BF16");
     let (m, n, kp) = (a.m, b.n, a.k.div_ceil(2));
     if m == 0 || n == 0 {
@@ -202,12 +239,13 @@ pub fn matmul(a: &PackedA, b: &PackedB, c: &mut [f32], init: Init) {
     let tasks: Vec<(usize, usize)> = (0..tiles.div_ceil(TT))
         .flat_map(|t| (0..panels.div_ceil(TP)).map(move |p| (t, p)))
         .collect();
-    let c_ptr = SendPtr(c.as_mut_ptr());
+    let c_ptr = SendPtr(c);
     tasks.par_iter().for_each(|&(tb, pb)| {
         let c_ptr = &c_ptr;
         let mut out = [[0f32; NR]; MR];
         for k0 in (0..kp).step_by(KC) {
             let kc = KC.min(kp - k0);
+            let (first, last) = (k0 == 0, k0 + kc == kp);
             for p in pb * TP..((pb + 1) * TP).min(panels) {
                 let bp = &b.data[p * kp * NR * 2 + k0 * NR * 2..][..kc * NR * 2];
                 for t in tb * TT..((tb + 1) * TT).min(tiles) {
@@ -217,20 +255,28 @@ pub fn matmul(a: &PackedA, b: &PackedB, c: &mut [f32], init: Init) {
                     let rows = MR.min(m - t * MR);
                     let cols = NR.min(n - p * NR);
                     for (r, o) in out.iter().enumerate().take(rows) {
-                        let i = t * MR + r;
-                        // SAFETY: tasks write disjoint (row tile, panel) blocks of c.
-                        let row = unsafe {
-                            std::slice::from_raw_parts_mut(c_ptr.0.add(i * n + p * NR), cols)
-                        };
-                        let first = k0 == 0;
+                        // SAFETY: tasks write disjoint (row tile, panel) blocks of c,
+                        // and this task wrote its block (first k block) before reading it.
+                        let d = unsafe { c_ptr.0.add((t * MR + r) * n + p * NR) };
                         match init {
-                            Init::Zero if first => row.copy_from_slice(&o[..cols]),
+                            Init::Zero if first => unsafe {
+                                std::ptr::copy_nonoverlapping(o.as_ptr(), d, cols)
+                            },
                             Init::Bias(bias) if first => {
-                                for ((d, &v), &bb) in row.iter_mut().zip(o).zip(&bias[p * NR..]) {
-                                    *d = v + bb;
+                                for (j, (&v, &bb)) in
+                                    o[..cols].iter().zip(&bias[p * NR..]).enumerate()
+                                {
+                                    unsafe { d.add(j).write(v + bb) };
                                 }
                             }
-                            _ => row.iter_mut().zip(o).for_each(|(d, &v)| *d += v),
+                            _ => {
+                                for (j, &v) in o[..cols].iter().enumerate() {
+                                    unsafe { *d.add(j) += v };
+                                }
+                            }
+                        }
+                        if last {
+                            post(unsafe { std::slice::from_raw_parts_mut(d, cols) });
                         }
                     }
                 }
@@ -302,14 +348,19 @@ mod tests {
         }
         let mut rng = crate::rng::Rng::new(3);
         for &(m, k, n) in &[(1, 1, 1), (13, 7, 33), (25, 1100, 40), (12, 64, 32)] {
-            let a: Vec<f32> = (0..m * k).map(|_| rng.normal() as f32).collect();
-            let b: Vec<f32> = (0..k * n).map(|_| rng.normal() as f32).collect();
+            let a: Vec<f32> = (0..m * k).map(|_| rng.normal()).collect();
+            let b: Vec<f32> = (0..k * n).map(|_| rng.normal()).collect();
             let want = reference(&a, &b, m, k, n);
             let bias: Vec<f32> = (0..n).map(|j| j as f32).collect();
             let pa = PackedA::pack(&a, m, k, k, 1);
             let pb = PackedB::pack(&b, k, n, n, 1);
             let mut c = vec![7f32; m * n];
             matmul(&pa, &pb, &mut c, Init::Bias(&bias));
+            // The allocating form (no zero fill) with a post-op gives the same.
+            let fresh = matmul_new(&pa, &pb, Some(&bias), &|r: &mut [f32]| {
+                r.iter_mut().for_each(|v| *v *= 2.0)
+            });
+            assert!(fresh.iter().zip(&c).all(|(f, c)| *f == 2.0 * c));
             matmul(&pa, &pb, &mut c, Init::Accumulate);
             for i in 0..m * n {
                 let w = 2.0 * want[i] + (i % n) as f32;

@@ -10,14 +10,17 @@ pub fn exp(x: f32) -> f32 {
     // Round to nearest by the 1.5·2^23 trick: `f32::round` is a libm call that
     // stops the loop from vectorising.
     const MAGIC: f32 = 12_582_912.0;
-    let n = (x * std::f32::consts::LOG2_E + MAGIC) - MAGIC;
+    let k = x * std::f32::consts::LOG2_E + MAGIC;
+    let n = k - MAGIC;
     let r = x - n * 0.693_145_75 - n * 1.428_606_8e-6;
     // Degree-6 Taylor polynomial of e^r on that interval.
     let p = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    f32::from_bits(((n as i32 + 127) as u32) << 23) * p
+    // 2^n from k's low mantissa bits (k = 1.5·2^23 + n), not `n as i32`: Rust's
+    // saturating float-to-int cast does not vectorise.
+    f32::from_bits(k.to_bits().wrapping_sub(0x4B40_0000).wrapping_add(127) << 23) * p
 }
 
 #[cfg(test)]

@@ -10,6 +10,18 @@ use super::exp::exp;
 use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
 
+/// GELU in place (the fused epilogue of a bf16 product; see [`gelu`]).
+pub fn gelu_in_place(xs: &mut [f32]) {
+    vectorised(
+        #[inline(always)]
+        || {
+            for x in xs.iter_mut() {
+                *x *= cdf(*x);
+            }
+        },
+    )
+}
+
 /// `x * Φ(x) = 0.5 x (1 + erf(x / √2))`, elementwise.
 pub fn gelu(x: &Tensor) -> Result<Tensor> {
     Ok(x.contiguous()?.apply_op1(Gelu)?)

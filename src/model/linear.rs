@@ -8,6 +8,7 @@ use gemm::{gemm, Parallelism};
 use rayon::prelude::*;
 
 use super::bf16::{self, Init as Acc, PackedA, PackedB};
+use super::gelu::{gelu, gelu_in_place};
 use super::params::{Init, Params};
 use super::storage::{f32_slice, with_f32};
 use super::Precision;
@@ -66,16 +67,33 @@ impl Linear {
     pub fn forward(&self, x: &Tensor, precision: Precision) -> Result<Tensor> {
         let (rows, inp, out_dims) = self.shapes(x)?;
         let x2 = x.reshape((rows, inp))?;
-        let y = if precision == Precision::Bf16 && self.frozen() && !x.is_variable() {
-            self.forward_packed(&x2)?
+        let y = if self.packed_path(x, precision) {
+            self.forward_packed(&x2, false)?
         } else {
             x2.apply_op3(&self.weight, &self.bias, LinearOp { precision })?
         };
         Ok(y.reshape(out_dims)?)
     }
 
-    /// bf16 with the weight packed once and kept (frozen weights only); no gradient.
-    fn forward_packed(&self, x: &Tensor) -> Result<Tensor> {
+    /// `gelu(self.forward(x))` (erf GELU), with the activation fused into the
+    /// product on the packed bf16 inference path.
+    pub fn forward_gelu(&self, x: &Tensor, precision: Precision) -> Result<Tensor> {
+        if !self.packed_path(x, precision) {
+            return gelu(&self.forward(x, precision)?);
+        }
+        let (rows, inp, out_dims) = self.shapes(x)?;
+        let y = self.forward_packed(&x.reshape((rows, inp))?, true)?;
+        Ok(y.reshape(out_dims)?)
+    }
+
+    /// Whether `forward` takes the packed bf16 path (no gradient needed).
+    fn packed_path(&self, x: &Tensor, precision: Precision) -> bool {
+        precision == Precision::Bf16 && self.frozen() && !x.is_variable()
+    }
+
+    /// bf16 with the weight packed once and kept (frozen weights only); no
+    /// gradient; GELU fused in if `gelu`.
+    fn forward_packed(&self, x: &Tensor, gelu: bool) -> Result<Tensor> {
         if self.packed.get().is_none() {
             let (out, inp) = self.weight.dims2()?;
             let packed = with_f32(&self.weight, |w| PackedB::pack_transposed(w, out, inp))?;
@@ -84,7 +102,7 @@ impl Linear {
         }
         let (packed, bias) = self.packed.get().expect("set above");
         Ok(x.contiguous()?
-            .apply_op1_no_bwd(&PackedProduct { packed, bias })?)
+            .apply_op1_no_bwd(&PackedProduct { packed, bias, gelu })?)
     }
 
     /// (rows, in, output dims) for input `x`.
@@ -274,6 +292,7 @@ fn column_sums(g: &[f32], cols: usize) -> Vec<f32> {
 struct PackedProduct<'a> {
     packed: &'a PackedB,
     bias: &'a [f32],
+    gelu: bool,
 }
 
 impl CustomOp1 for PackedProduct<'_> {
@@ -291,9 +310,12 @@ impl CustomOp1 for PackedProduct<'_> {
             )
         }
         let n = self.packed.n();
-        let mut y = vec![0f32; rows * n];
         let a = PackedA::pack(x, rows, inp, inp, 1);
-        bf16::matmul(&a, self.packed, &mut y, Acc::Bias(self.bias));
+        let y = if self.gelu {
+            bf16::matmul_new(&a, self.packed, Some(self.bias), &gelu_in_place)
+        } else {
+            bf16::matmul_new(&a, self.packed, Some(self.bias), &|_: &mut [f32]| {})
+        };
         Ok((CpuStorage::F32(y), Shape::from((rows, n))))
     }
 }
@@ -390,5 +412,16 @@ mod tests {
             .reshape((2, 9, 37))
             .unwrap();
         assert_eq!(max_abs_diff(&packed, &op), 0.0);
+        // GELU fused into the packed product equals GELU after it.
+        let fused = l.forward_gelu(&x, Precision::Bf16).unwrap();
+        let after = gelu(&packed).unwrap();
+        assert!(max_abs_diff(&fused, &after) < 1e-6);
+        let f32_path = l.forward_gelu(&x, Precision::F32).unwrap();
+        assert!(
+            max_abs_diff(
+                &f32_path,
+                &gelu(&l.forward(&x, Precision::F32).unwrap()).unwrap()
+            ) == 0.0
+        );
     }
 }
