@@ -5,8 +5,8 @@
 #
 # Usage: scripts/bench.sh [ROUNDS]        e.g. CASES="d e" ARTICLES=20 scripts/bench.sh 1
 # Cases (CASES, letters or names, space/comma separated; default "a b d e c"):
-#   a train    one training step, 16x128 random ids (conflict-ner-bench step)
-#   b forward  encoder forward 16x128 and 32x64; bf16 rows too if `step --precision` exists
+#   a train    one training step, 16x128 random ids (conflict-ner-bench step), fp32 and bf16
+#   b forward  encoder forward 16x128 and 32x64, fp32 and bf16
 #   c epoch    one training epoch over CoNLL-2003 train (../shared, never copied), batch 16,
 #              max-len 128; several minutes per side; skipped without the corpus
 #   d tag      `tag` of the 200 longest documents of data/*.jsonl (target/bench/articles,
@@ -16,8 +16,8 @@
 # Env: THREADS (2) for both sides (RAYON_NUM_THREADS / --threads); ROUNDS (2, or the
 #   argument); STEPS (5) timed steps in a/b; CONLL (path of train.conll); CONLL_LIMIT
 #   (first N sentences, both sides; default all); ARTICLES (200) for d; BUILD=0 skips
-#   cargo build; TAG_MODEL (models/default) for d/e; CPU_GHZ, FP32_LANES override the
-#   fp32 peak assumption.
+#   cargo build; TAG_MODEL (models/default) for d/e. The fp32/bf16 peaks are measured
+#   (conflict-ner-bench peak).
 # Table: tok/s over real tokens (d/e: sub-tokens / process wall), ratio ours/PyTorch
 # (>1: ours faster), peak RSS, GFLOP/s (a/b/c; matmul FLOPs) and process wall (c/d/e).
 set -euo pipefail
@@ -70,7 +70,7 @@ step_cases=()
 want a train && step_cases+=("train 16 128")
 want b forward && step_cases+=("forward 16 128" "forward 32 64")
 fwd_precisions=("")
-if want b forward; then
+if want a train || want b forward || want c epoch; then
   probe() { RAYON_NUM_THREADS=1 $benchbin step --model $base --mode forward --batch 1 --seq 8 \
               --steps 1 --warmup 0 --precision "$1" 2>/dev/null; }
   if p=$(probe bf16) && { [[ $p == *'"precision"'* ]] || ! probe bogus >/dev/null; }; then
@@ -131,9 +131,7 @@ fi
 for ((r = 1; r <= rounds; r++)); do
   for c in "${step_cases[@]}"; do
     read -r mode b t <<<"$c"
-    precs=("")
-    [[ $mode == forward ]] && precs=("${fwd_precisions[@]}")
-    for p in "${precs[@]}"; do
+    for p in "${fwd_precisions[@]}"; do
       j=$($benchbin step --model $base --mode "$mode" --batch "$b" --seq "$t" --steps "$steps" \
         --warmup 1 ${p:+--precision "$p"} | tail -n 1)
       rec "$mode ${b}x$t" "$p" ours "$j"
@@ -154,22 +152,25 @@ for ((r = 1; r <= rounds; r++)); do
     rec "$name" "" pytorch "$(tail -n 1 "$tmp/so")" "$tm"
   done
   if [[ -n $epoch_case ]]; then
-    tm=$(timed "$tmp/so" $bin train --train "$epoch_file" --output "$tmp/epoch-model" --epochs 1 \
-      --batch-size 16 --max-len 128 --seed 42 --threads "$threads" --quiet)
-    j=$(python3 -c 'import json, sys
+    for p in "${fwd_precisions[@]}"; do
+      tm=$(timed "$tmp/so" $bin train --train "$epoch_file" --output "$tmp/epoch-model" --epochs 1 \
+        --batch-size 16 --max-len 128 --seed 42 --threads "$threads" --quiet ${p:+--precision "$p"})
+      j=$(python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))  # tokens/s of the training loop, as on the PyTorch side
 print(json.dumps({"tokens_per_s": r["train_tokens_per_s"], "windows": r["train_windows"]}))' \
-      "$tmp/epoch-model/training-report.json")
-    rec "$epoch_case" "" ours "$j" "$tm"
+        "$tmp/epoch-model/training-report.json")
+      rec "$epoch_case" "$p" ours "$j" "$tm"
+    done
     tm=$(timed "$tmp/so" "${ref[@]}" bench --model $base --epoch-conll "$epoch_file" --batch 16 \
       --threads "$threads")
     rec "$epoch_case" "" pytorch "$(tail -n 1 "$tmp/so")" "$tm"
   fi
 done
 
-python3 - "$res" "$threads" "$rounds" "$steps" "$base/config.json" <<'PY'
+peak_json=$(RAYON_NUM_THREADS=$threads $benchbin peak)
+python3 - "$res" "$threads" "$rounds" "$steps" "$base/config.json" "$peak_json" <<'PY'
 import collections, json, os, re, subprocess, sys
-res, threads, rounds, steps, cfg_path = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
+res, threads, rounds, steps, cfg_path, peak_json = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
 acc, order = collections.defaultdict(list), []
 for line in open(res, encoding="utf-8"):
     case, var, impl, prog, tm = line.rstrip("\n").split("\t")
@@ -184,31 +185,16 @@ c = json.load(open(cfg_path))
 L, h, i = c["num_hidden_layers"], c["hidden_size"], c["intermediate_size"]
 fwd = lambda t: L * (2 * (4 * h * h + 2 * h * i) + 4 * t * h)
 
-# fp32 peak: cores x 2 FMA pipes x fp32 lanes x 2 flops x GHz. Zen 4 (AMD family 25)
-# runs AVX-512 on 256-bit pipes (8 lanes); Zen 5 (family 26+) and AVX-512 Intel: 16.
-info = open("/proc/cpuinfo").read()
-field = lambda k: (re.findall(rf"^{k}\s*:\s*(.+)$", info, re.M) or [""])[0].strip()
-flags, fam, model = field("flags").split(), int(field("cpu family") or 0), field("model")
-amd = field("vendor_id") == "AuthenticAMD"
-if "avx512f" in flags and not (amd and fam < 26):
-    lanes, why = 16, "AVX-512, full-width pipes"
-elif "avx512f" in flags:
-    lanes, why = 8, f"AMD family {fam} model {model} = Zen 4: AVX-512 runs on 256-bit pipes"
-else:
-    lanes, why = (8, "AVX2") if "avx2" in flags else (4, "SSE")
-lanes = int(os.environ.get("FP32_LANES", lanes))
-lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-mhz = re.search(r"CPU max MHz:\s*([\d.]+)", lscpu)
-mhz_src = "lscpu max MHz" if mhz else "/proc/cpuinfo cpu MHz (nominal; turbo may be higher)"
-mhz = float(mhz.group(1)) if mhz else max(map(float, re.findall(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M)))
-ghz = float(os.environ.get("CPU_GHZ", mhz / 1000))
-peak = threads * 2 * lanes * 2 * ghz
+# Peaks measured on this machine by `conflict-ner-bench peak` (independent chains of
+# 512-bit FMAs / vdpbf16ps on every thread), not taken from a spec sheet.
+pk = json.loads(peak_json)
+peak, peak_bf16 = pk["fp32_gflops"], pk["bf16_gflops"]
 
 mean = lambda xs, k: sum(x[k] for x in xs) / len(xs) if xs and all(k in x for x in xs) else None
 fmt = lambda v, f: "-" if v is None else format(v, f)
 print(f"threads {threads}, mean of {rounds} alternating rounds; a/b: {steps} timed steps after 1 warmup")
-print(f"fp32 peak assumed: {threads} cores x 2 FMA pipes x {lanes} lanes x 2 flops x {ghz:.2f} GHz "
-      f"= {peak:.0f} GFLOP/s ({why}; GHz from {mhz_src}; override CPU_GHZ / FP32_LANES)")
+print(f"measured peak on {threads} threads: fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16 or 0:.0f} GFLOP/s "
+      "(conflict-ner-bench peak); GFLOP/s columns give % of the fp32 peak")
 print("GFLOP/s: matmul FLOPs of real tokens (epoch: t = mean sentence length); training = 3x forward")
 cols = f"{'case':<26} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MB':>11} " \
        f"{'PyTorch RSS MB':>14} {'GFLOP/s ours':>13} {'GFLOP/s PyTorch':>15} {'ours s':>7} {'PyTorch s':>9}"

@@ -1,6 +1,7 @@
 //! Benchmarks and parity checks against the PyTorch reference (scripts/reference.py).
 //! Not a test: figures are printed as JSON lines for scripts/bench.sh.
 //!
+//!   conflict-ner-bench peak            (measured fp32 FMA and bf16 dot-product GFLOP/s on RAYON_NUM_THREADS)
 //!   conflict-ner-bench parity --model DIR --reference FILE [--precision fp32|bf16]
 //!   conflict-ner-bench step --model DIR [--mode train|forward] [--batch 16] [--seq 128] [--steps 10] [--warmup 2] [--precision fp32|bf16]
 
@@ -54,6 +55,9 @@ fn main() -> anyhow::Result<()> {
         std::env::set_var("CANDLE_NUM_THREADS", "1");
     }
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("peak") {
+        return peak();
+    }
     let Some(cmd) = argv.first().cloned() else {
         bail!("usage: conflict-ner-bench parity|step --model DIR ...")
     };
@@ -81,6 +85,61 @@ fn main() -> anyhow::Result<()> {
         "step" => step(&model, &cfg, &args, precision),
         _ => bail!("unknown command {cmd:?}"),
     }
+}
+
+/// This CPU's arithmetic peak, measured: every rayon thread runs independent
+/// chains of 512-bit FMAs (fp32) or `vdpbf16ps` (bf16) from registers. This is the
+/// ceiling that GFLOP/s figures in scripts/bench.sh are compared with.
+fn peak() -> anyhow::Result<()> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use rayon::prelude::*;
+        use std::arch::x86_64::*;
+        const ITERS: usize = 50_000_000;
+        const CHAINS: usize = 12;
+        #[target_feature(enable = "avx512f,fma")]
+        unsafe fn fma() -> f32 {
+            let (a, b) = (_mm512_set1_ps(1.000_001), _mm512_set1_ps(0.999_999));
+            let mut acc = [_mm512_setzero_ps(); CHAINS];
+            for _ in 0..ITERS {
+                for x in acc.iter_mut() {
+                    *x = _mm512_fmadd_ps(a, b, *x);
+                }
+            }
+            acc.iter().map(|x| _mm512_reduce_add_ps(*x)).sum()
+        }
+        #[target_feature(enable = "avx512f,avx512bf16")]
+        unsafe fn dot() -> f32 {
+            let a: __m512bh = std::mem::transmute(_mm512_set1_epi16(0x3f80));
+            let mut acc = [_mm512_setzero_ps(); CHAINS];
+            for _ in 0..ITERS {
+                for x in acc.iter_mut() {
+                    *x = _mm512_dpbf16_ps(*x, a, a);
+                }
+            }
+            acc.iter().map(|x| _mm512_reduce_add_ps(*x)).sum()
+        }
+        let threads = rayon::current_num_threads();
+        let run = |f: unsafe fn() -> f32, flops_per_op: f64| {
+            let t0 = Instant::now();
+            let s: f32 = (0..threads).into_par_iter().map(|_| unsafe { f() }).sum();
+            std::hint::black_box(s);
+            (threads * ITERS * CHAINS) as f64 * flops_per_op / t0.elapsed().as_secs_f64() / 1e9
+        };
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            bail!("peak: this CPU lacks AVX-512");
+        }
+        let fp32 = run(fma, 32.0);
+        let bf16 = if conflict_ner::model::bf16::available() {
+            format!("{:.1}", run(dot, 64.0))
+        } else {
+            "null".into()
+        };
+        println!("{{\"what\":\"peak\",\"threads\":{threads},\"fp32_gflops\":{fp32:.1},\"bf16_gflops\":{bf16}}}");
+        Ok(())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    bail!("peak: x86-64 only")
 }
 
 /// Max |ours - PyTorch| of the last hidden state on the reference's inputs.
