@@ -181,7 +181,12 @@ pub fn save_model(
         labels: tagger.labels.labels().to_vec(),
     };
     write("labels.json", pretty(&labels))?;
-    write("training-config.json", pretty(cfg))?;
+    // The arithmetic actually used, not "auto".
+    let cfg = TrainConfig {
+        precision: cfg.precision()?.name().into(),
+        ..cfg.clone()
+    };
+    write("training-config.json", pretty(&cfg))?;
     write("training-report.json", pretty(report))?;
     tagger.model.save(&tmp.join("model.safetensors"))?;
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));

@@ -55,17 +55,33 @@ fn long_doc() -> Document {
     docs_from(&[line.as_str()], "long").remove(0)
 }
 
-/// Trains the tiny model to overfit the fixture once, saves it, and returns its folder.
+/// Trains the tiny model to overfit the fixture once (default precision: bf16
+/// products where the CPU has AVX-512 BF16), saves it, and returns its folder.
 fn overfit_model() -> &'static PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root =
-            std::env::temp_dir().join(format!("conflict-ner-overfit-{}", std::process::id()));
+    DIR.get_or_init(|| overfit("auto"))
+}
+
+/// The same with every product in f32.
+fn overfit_model_fp32() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| overfit("fp32"))
+}
+
+fn overfit(precision: &str) -> PathBuf {
+    {
+        let root = std::env::temp_dir().join(format!(
+            "conflict-ner-overfit-{precision}-{}",
+            std::process::id()
+        ));
         let mut docs = fixture_docs();
         docs.push(long_doc());
         let base = root.join("base");
         write_tiny_base(&base, &texts(&docs), 0.0, 1);
-        let cfg = overfit_config(7);
+        let cfg = TrainConfig {
+            precision: precision.into(),
+            ..overfit_config(7)
+        };
         let mut tagger = load_base(&base, &labels_of(&docs), &cfg).unwrap();
         let mut losses = Losses::default();
         let report = train(&mut tagger, &cfg, &docs, Some(&docs), &mut losses).unwrap();
@@ -80,12 +96,25 @@ fn overfit_model() -> &'static PathBuf {
         let out = root.join("model");
         save_model(&out, &tagger, &base, &cfg, &report).unwrap();
         out
-    })
+    }
 }
 
 #[test]
 fn overfits_and_returns_the_fixture_entities_exactly() {
-    let tagger = load_tagger(overfit_model()).unwrap();
+    for dir in [overfit_model(), overfit_model_fp32()] {
+        overfit_gives_back_the_fixture(dir);
+    }
+    // The saved config names the arithmetic used, never "auto".
+    let saved = TrainConfig::from_file(&overfit_model().join("training-config.json")).unwrap();
+    assert!(
+        ["bf16", "fp32"].contains(&saved.precision.as_str()),
+        "{}",
+        saved.precision
+    );
+}
+
+fn overfit_gives_back_the_fixture(dir: &std::path::Path) {
+    let tagger = load_tagger(dir).unwrap();
     let docs = fixture_docs();
     let pred = tagger.tag(&docs).unwrap();
     for (g, p) in docs.iter().zip(&pred) {

@@ -65,11 +65,21 @@ impl PackedB {
                         let cols = NR.min(n - p * NR);
                         let slot = |i: usize, j: usize| (i / 2) * NR * 2 + j * 2 + i % 2;
                         if cs == 1 {
-                            // Row-major source: read along its rows.
-                            for i in 0..k {
-                                let src = &b[i * rs + p * NR..][..cols];
-                                for (j, &v) in src.iter().enumerate() {
-                                    panel[slot(i, j)] = to_bf16(v);
+                            // Row-major source: two rows at a time, each pair of
+                            // values written side by side (contiguous, vectorises).
+                            for q in 0..k.div_ceil(2) {
+                                let lo = &b[2 * q * rs + p * NR..][..cols];
+                                let dst = &mut panel[q * NR * 2..][..cols * 2];
+                                if 2 * q + 1 < k {
+                                    let hi = &b[(2 * q + 1) * rs + p * NR..][..cols];
+                                    for ((d, &l), &h) in dst.chunks_exact_mut(2).zip(lo).zip(hi) {
+                                        d[0] = to_bf16(l);
+                                        d[1] = to_bf16(h);
+                                    }
+                                } else {
+                                    for (d, &l) in dst.chunks_exact_mut(2).zip(lo) {
+                                        d[0] = to_bf16(l);
+                                    }
                                 }
                             }
                         } else {

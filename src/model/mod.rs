@@ -185,3 +185,21 @@ impl TokenClassifier {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Precision;
+
+    #[test]
+    fn precision_names_parse_and_unknown_ones_are_errors() {
+        assert_eq!(Precision::parse("fp32"), Ok(Precision::F32));
+        assert_eq!(Precision::parse("f32"), Ok(Precision::F32));
+        assert_eq!(Precision::parse("auto"), Ok(Precision::fastest()));
+        let e = Precision::parse("fp16").unwrap_err();
+        assert!(e.contains("fp16") && e.contains("bf16"), "{e}");
+        match Precision::parse("bf16") {
+            Ok(p) => assert_eq!(p, Precision::Bf16),
+            Err(e) => assert!(e.contains("AVX-512 BF16"), "{e}"),
+        }
+    }
+}
