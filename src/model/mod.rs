@@ -142,9 +142,14 @@ impl TokenClassifier {
         Ok((model, p.initialised))
     }
 
-    /// Sets the arithmetic of the encoder's products, for training and inference (f32 unless set).
+    /// Sets the arithmetic of the encoder's products, for training and inference
+    /// (f32 unless set). bf16 falls back to f32 on a CPU without AVX-512 BF16
+    /// ([`Precision::parse`] reports that case as an error instead).
     pub fn set_precision(&mut self, precision: Precision) {
-        self.precision = precision;
+        self.precision = match precision {
+            Precision::Bf16 if !bf16::available() => Precision::F32,
+            p => p,
+        };
     }
 
     /// The arithmetic of the encoder's products.
