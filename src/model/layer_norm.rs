@@ -172,6 +172,7 @@ impl CustomOp3 for LayerNormOp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::storage::max_abs_diff;
     use candle_core::{Device, Var, D};
 
     /// The same layer norm composed from differentiable candle ops.
@@ -183,19 +184,6 @@ mod tests {
             .broadcast_div(&(var + eps).unwrap().sqrt().unwrap())
             .unwrap();
         n.broadcast_mul(w).unwrap().broadcast_add(b).unwrap()
-    }
-
-    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
     }
 
     #[test]
@@ -214,11 +202,11 @@ mod tests {
             .apply_op3(w.as_tensor(), b.as_tensor(), LayerNormOp { eps: 1e-5 })
             .unwrap();
         let want = reference(x.as_tensor(), w.as_tensor(), b.as_tensor(), 1e-5);
-        assert!(max_diff(&ours, &want) < 1e-5);
+        assert!(max_abs_diff(&ours, &want) < 1e-5);
         let g1 = (ours * &up).unwrap().sum_all().unwrap().backward().unwrap();
         let g2 = (want * &up).unwrap().sum_all().unwrap().backward().unwrap();
         for v in [&x, &w, &b] {
-            let d = max_diff(
+            let d = max_abs_diff(
                 g1.get(v.as_tensor()).unwrap(),
                 g2.get(v.as_tensor()).unwrap(),
             );
