@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::cpu::vectorised;
 use super::exp::exp;
-use super::storage::{f32_slice, with_f32};
+use super::storage::{f32_slice, with_f32, SendPtr};
 use crate::error::Result;
 use crate::rng::dropout_mask;
 
@@ -57,10 +57,6 @@ struct Attention {
     mask: Vec<f32>,
     dropout: Option<(f32, u64)>,
 }
-
-struct SendPtr(*mut f32);
-unsafe impl Sync for SendPtr {}
-unsafe impl Send for SendPtr {}
 
 /// `dst (m×n) = beta · lhs (m×k) · rhs (k×n)`, overwriting, single-threaded
 /// (the tasks run in parallel). Strides are (row, column) in elements.

@@ -6,6 +6,8 @@
 
 use rayon::prelude::*;
 
+use super::storage::SendPtr;
+
 /// Rows of `A` per register tile.
 const MR: usize = 8;
 /// Columns of `B` per packed panel (two 16-lane vectors).
@@ -294,10 +296,6 @@ unsafe fn run(
         }
     });
 }
-
-struct SendPtr(*mut f32);
-unsafe impl Sync for SendPtr {}
-unsafe impl Send for SendPtr {}
 
 /// One `MR × 32` tile over `kc` pairs of `k`: `a` points at row 0's first pair
 /// (rows `a_rs` pairs apart), `b` at the panel's first pair.

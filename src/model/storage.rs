@@ -27,6 +27,13 @@ pub fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
     }
 }
 
+/// A raw output pointer that parallel tasks share, each writing a disjoint
+/// block (the caller's SAFETY comment says which).
+pub(crate) struct SendPtr(pub(crate) *mut f32);
+// SAFETY: only the pointer is shared; callers guarantee disjoint writes.
+unsafe impl Sync for SendPtr {}
+unsafe impl Send for SendPtr {}
+
 /// Largest absolute elementwise difference of two tensors (tests of the fused ops).
 #[cfg(test)]
 pub(crate) fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
