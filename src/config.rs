@@ -76,9 +76,16 @@ impl TrainConfig {
         })
     }
 
-    /// The arithmetic named by `precision` on this CPU.
+    /// The arithmetic named by `precision` on this CPU (int8 is for inference
+    /// only, so an error here).
     pub fn precision(&self) -> Result<Precision> {
-        Precision::parse(&self.precision).map_err(|e| Error::Config(format!("precision: {e}")))
+        match Precision::parse(&self.precision) {
+            Ok(Precision::Int8) => Err(Error::Config(
+                "precision: int8 is for tag and evaluate; train in auto, bf16 or fp32".into(),
+            )),
+            Ok(p) => Ok(p),
+            Err(e) => Err(Error::Config(format!("precision: {e}"))),
+        }
     }
 
     /// Checks that every value is in range.

@@ -274,6 +274,53 @@ fn evaluate_prints_a_table_and_json() {
         table.contains("ARMED_GROUP") && table.contains("micro avg") && table.contains("macro avg"),
         "{table}"
     );
+    // int8 products (inference only) score the overfit model as well as f32.
+    let out = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&st.model),
+            "--data",
+            s(&dev),
+            "--json",
+            "--quiet",
+            "--precision",
+            "int8",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    if conflict_ner::model::int8::available() {
+        assert!(out.status.success(), "{err}");
+        let q: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(q["micro"]["f1"].as_f64().unwrap() > 0.9, "{q}");
+    } else {
+        assert!(err.contains("AVX-512 VNNI"), "{err}");
+    }
+}
+
+#[test]
+fn training_in_int8_is_refused_with_the_reason() {
+    let st = setup();
+    let out = run(
+        &[
+            "train",
+            "--train",
+            s(&st.root.join("train.jsonl")),
+            "--base",
+            s(&st.base),
+            "--output",
+            s(&st.root.join("never-int8")),
+            "--precision",
+            "int8",
+            "--quiet",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("int8"), "{err}");
+    assert!(!st.root.join("never-int8").exists());
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 use conflict_ner::model::{
-    bf16, read_checkpoint, BertConfig, BertInput, Precision, TokenClassifier,
+    bf16, int8, read_checkpoint, BertConfig, BertInput, Precision, TokenClassifier,
 };
 
 fn fixtures() -> std::path::PathBuf {
@@ -85,6 +85,20 @@ fn bf16_last_hidden_state_is_close_to_pytorch() {
     let max = golden_diff(Precision::Bf16);
     assert!(max < 5e-2, "max |ours(bf16) - pytorch| = {max}");
     assert!(max > 1e-5, "bf16 gave f32 results ({max}): was it used?");
+}
+
+/// int8 products (per-token activations, per-output weights) stay close to
+/// PyTorch's f32 hidden state, and differ from it, which shows the path ran.
+#[test]
+fn int8_last_hidden_state_is_close_to_pytorch() {
+    if !int8::available() {
+        eprintln!("skipped: this CPU lacks AVX-512 VNNI");
+        return;
+    }
+    let max = golden_diff(Precision::Int8);
+    eprintln!("int8: max |ours - pytorch| = {max}");
+    assert!(max < 8e-2, "max |ours(int8) - pytorch| = {max}");
+    assert!(max > 1e-5, "int8 gave f32 results ({max}): was it used?");
 }
 
 /// The same weights as a PyTorch pickle (`pytorch_model.bin`, written by torch.save)

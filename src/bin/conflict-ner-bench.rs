@@ -119,6 +119,17 @@ fn peak() -> anyhow::Result<()> {
             }
             acc.iter().map(|x| _mm512_reduce_add_ps(*x)).sum()
         }
+        #[target_feature(enable = "avx512f,avx512vnni")]
+        unsafe fn dot_i8() -> f32 {
+            let a = _mm512_set1_epi8(1);
+            let mut acc = [_mm512_setzero_si512(); CHAINS];
+            for _ in 0..ITERS {
+                for x in acc.iter_mut() {
+                    *x = _mm512_dpbusd_epi32(*x, a, a);
+                }
+            }
+            acc.iter().map(|x| _mm512_reduce_add_epi32(*x) as f32).sum()
+        }
         let threads = rayon::current_num_threads();
         let run = |f: unsafe fn() -> f32, flops_per_op: f64| {
             let t0 = Instant::now();
@@ -135,7 +146,12 @@ fn peak() -> anyhow::Result<()> {
         } else {
             "null".into()
         };
-        println!("{{\"what\":\"peak\",\"threads\":{threads},\"fp32_gflops\":{fp32:.1},\"bf16_gflops\":{bf16}}}");
+        let int8 = if conflict_ner::model::int8::available() {
+            format!("{:.1}", run(dot_i8, 128.0))
+        } else {
+            "null".into()
+        };
+        println!("{{\"what\":\"peak\",\"threads\":{threads},\"fp32_gflops\":{fp32:.1},\"bf16_gflops\":{bf16},\"int8_gops\":{int8}}}");
         Ok(())
     }
     #[cfg(not(target_arch = "x86_64"))]

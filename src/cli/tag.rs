@@ -17,8 +17,8 @@ pub struct TagArgs {
     #[arg(long)]
     model: PathBuf,
     /// Arithmetic of the matrix products: `auto` (bf16 where the CPU has AVX-512
-    /// BF16, else fp32), `bf16` or `fp32`. bf16 is about 1.5x faster; see the README
-    /// for its effect on F1.
+    /// BF16, else fp32), `bf16`, `int8` (AVX-512 VNNI; activations quantised per
+    /// token, weights per output) or `fp32`. See the README for speed and F1 of each.
     #[arg(long, default_value = "auto", value_parser = Precision::parse)]
     precision: Precision,
     /// Documents per forward-pass group (output is written after each group).

@@ -7,6 +7,7 @@ mod cpu;
 mod dropout;
 mod exp;
 mod gelu;
+pub mod int8;
 mod layer_norm;
 mod linear;
 mod params;
@@ -37,6 +38,11 @@ pub enum Precision {
     /// Products of bf16-rounded inputs summed in f32 (AVX-512 BF16 only);
     /// everything else (attention, layer norm, GELU) stays f32.
     Bf16,
+    /// Inference only: inputs quantised to int8 (activations per token, weights
+    /// per output) and products summed exactly in i32 (AVX-512 VNNI only). On
+    /// trainable weights the products run as [`Precision::Bf16`] where
+    /// available, else f32.
+    Int8,
 }
 
 impl Precision {
@@ -49,8 +55,8 @@ impl Precision {
         }
     }
 
-    /// Parses `fp32`/`f32`, `bf16` or `auto` ([`Precision::fastest`]); bf16 on a CPU
-    /// without AVX-512 BF16 is an error.
+    /// Parses `fp32`/`f32`, `bf16`, `int8` or `auto` ([`Precision::fastest`],
+    /// never int8); bf16 or int8 on a CPU without the instructions is an error.
     pub fn parse(s: &str) -> std::result::Result<Self, String> {
         match s {
             "fp32" | "f32" => Ok(Precision::F32),
@@ -59,17 +65,22 @@ impl Precision {
             "bf16" => {
                 Err("bf16 needs a CPU with AVX-512 BF16; this one lacks it (use fp32)".into())
             }
+            "int8" if int8::available() => Ok(Precision::Int8),
+            "int8" => {
+                Err("int8 needs a CPU with AVX-512 VNNI; this one lacks it (use fp32)".into())
+            }
             other => Err(format!(
-                "unknown precision {other:?} (expected auto, bf16 or fp32)"
+                "unknown precision {other:?} (expected auto, bf16, int8 or fp32)"
             )),
         }
     }
 
-    /// `fp32` or `bf16`.
+    /// `fp32`, `bf16` or `int8`.
     pub fn name(self) -> &'static str {
         match self {
             Precision::F32 => "fp32",
             Precision::Bf16 => "bf16",
+            Precision::Int8 => "int8",
         }
     }
 }
@@ -144,10 +155,12 @@ impl TokenClassifier {
 
     /// Sets the arithmetic of the encoder's products, for training and inference
     /// (f32 unless set). bf16 falls back to f32 on a CPU without AVX-512 BF16
-    /// ([`Precision::parse`] reports that case as an error instead).
+    /// and int8 to f32 without AVX-512 VNNI ([`Precision::parse`] reports those
+    /// cases as errors instead).
     pub fn set_precision(&mut self, precision: Precision) {
         self.precision = match precision {
             Precision::Bf16 if !bf16::available() => Precision::F32,
+            Precision::Int8 if !int8::available() => Precision::F32,
             p => p,
         };
     }
@@ -201,7 +214,14 @@ mod tests {
         assert_eq!(Precision::parse("f32"), Ok(Precision::F32));
         assert_eq!(Precision::parse("auto"), Ok(Precision::fastest()));
         let e = Precision::parse("fp16").unwrap_err();
-        assert!(e.contains("fp16") && e.contains("bf16"), "{e}");
+        assert!(
+            e.contains("fp16") && e.contains("bf16") && e.contains("int8"),
+            "{e}"
+        );
+        match Precision::parse("int8") {
+            Ok(p) => assert_eq!(p, Precision::Int8),
+            Err(e) => assert!(e.contains("AVX-512 VNNI"), "{e}"),
+        }
         match Precision::parse("bf16") {
             Ok(p) => assert_eq!(p, Precision::Bf16),
             Err(e) => assert!(e.contains("AVX-512 BF16"), "{e}"),
