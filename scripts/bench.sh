@@ -6,12 +6,12 @@
 # Usage: scripts/bench.sh [ROUNDS]        e.g. CASES="d e" ARTICLES=20 scripts/bench.sh 1
 # Cases (CASES, letters or names, space/comma separated; default "a b d e c"):
 #   a train    one training step, 16x128 random ids (conflict-ner-bench step), fp32 and bf16
-#   b forward  encoder forward 16x128 and 32x64, fp32 and bf16
+#   b forward  encoder forward 16x128 and 32x64, fp32, bf16 and int8 (inference only)
 #   c epoch    one training epoch over CoNLL-2003 train (../shared, never copied), batch 16,
 #              max-len 128; several minutes per side; skipped without the corpus
 #   d tag      `tag` of the 200 longest documents of data/*.jsonl (target/bench/articles,
 #              rebuilt each run), whole process timed, model load included; needs
-#              models/default; fp32 and bf16 rows if `tag --precision` exists
+#              models/default; fp32, bf16 and int8 rows (those this CPU has)
 #   e cold     `tag` of one ~800-word article (target/bench/article-800.txt), whole process
 # Env: THREADS (2) for both sides (RAYON_NUM_THREADS / --threads); ROUNDS (2, or the
 #   argument); STEPS (5) timed steps in a/b; CONLL (path of train.conll); CONLL_LIMIT
@@ -77,6 +77,9 @@ if want a train || want b forward || want c epoch; then
     fwd_precisions=(fp32 bf16)
   fi
 fi
+# int8 is inference only: forward rows, and tag rows below, where the CPU has VNNI.
+int8_ok() { RAYON_NUM_THREADS=1 $benchbin step --model $base --mode forward --batch 1 --seq 8 \
+              --steps 1 --warmup 0 --precision int8 >/dev/null 2>&1; }
 
 # --- (c): the corpus, or its first CONLL_LIMIT sentences (a temp file outside the repo).
 epoch_case=
@@ -125,6 +128,7 @@ PY
     want d tag && tag_cases+=("tag $n_articles articles=target/bench/articles")
     want e cold && tag_cases+=("cold tag 1 article=target/bench/article-800.txt")
     if [[ $($bin tag --help) == *--precision* ]]; then tag_precisions=(fp32 bf16); fi
+    if int8_ok; then tag_precisions+=(int8); fi
   fi
 fi
 
@@ -136,7 +140,9 @@ fi
 for ((r = 1; r <= rounds; r++)); do
   for c in "${step_cases[@]}"; do
     read -r mode b t <<<"$c"
-    for p in "${fwd_precisions[@]}"; do
+    precs=("${fwd_precisions[@]}")
+    [[ $mode == forward ]] && int8_ok && precs+=(int8)
+    for p in "${precs[@]}"; do
       j=$($benchbin step --model $base --mode "$mode" --batch "$b" --seq "$t" --steps "$steps" \
         --warmup 1 ${p:+--precision "$p"} | tail -n 1)
       rec "$mode ${b}x$t" "$p" ours "$j"
@@ -147,10 +153,10 @@ for ((r = 1; r <= rounds; r++)); do
   done
   for c in "${tag_cases[@]}"; do
     name=${c%%=*} input=${c#*=}
-    # Alternate which precision runs first (right after PyTorch's process): the
+    # Rotate which precision runs first (right after PyTorch's process): the
     # first process of a round was measurably slower (0.3 s against 0.8 s cold).
     precs=("${tag_precisions[@]}")
-    ((r % 2)) || precs=($(printf '%s\n' "${precs[@]}" | tac))
+    for ((i = 1; i < r; i++)); do precs=("${precs[@]:1}" "${precs[0]}"); done
     for p in "${precs[@]}"; do
       tm=$(timed "$tmp/ours.jsonl" $bin tag --model $tagger --threads "$threads" --quiet \
         ${p:+--precision "$p"} "$input")
@@ -197,13 +203,13 @@ fwd = lambda t: L * (2 * (4 * h * h + 2 * h * i) + 4 * t * h)
 # Peaks measured on this machine by `conflict-ner-bench peak` (independent chains of
 # 512-bit FMAs / vdpbf16ps on every thread), not taken from a spec sheet.
 pk = json.loads(peak_json)
-peak, peak_bf16 = pk["fp32_gflops"], pk["bf16_gflops"]
+peak, peak_bf16, peak_int8 = pk["fp32_gflops"], pk["bf16_gflops"], pk.get("int8_gops")
 
 mean = lambda xs, k: sum(x[k] for x in xs) / len(xs) if xs and all(k in x for x in xs) else None
 fmt = lambda v, f: "-" if v is None else format(v, f)
 print(f"threads {threads}, mean of {rounds} alternating rounds; a/b: {steps} timed steps after 1 warmup")
-print(f"measured peak on {threads} threads: fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16 or 0:.0f} GFLOP/s "
-      "(conflict-ner-bench peak); GFLOP/s columns give % of the fp32 peak")
+print(f"measured peak on {threads} threads: fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16 or 0:.0f} GFLOP/s, "
+      f"int8 {peak_int8 or 0:.0f} GOP/s (conflict-ner-bench peak); GFLOP/s columns give % of the fp32 peak")
 print("GFLOP/s: matmul FLOPs of real tokens (epoch: t = mean sentence length); training = 3x forward")
 cols = f"{'case':<26} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MB':>11} " \
        f"{'PyTorch RSS MB':>14} {'GFLOP/s ours':>13} {'GFLOP/s PyTorch':>15} {'ours s':>7} {'PyTorch s':>9}"

@@ -1,9 +1,14 @@
 //! Dropout with masks from the seeded [`Rng`], so training repeats under `--seed`.
+//! One fused op: the mask is drawn from its seed in the forward pass and drawn
+//! again in the backward pass instead of being kept (one activation-sized
+//! buffer less per dropout while the graph lives).
 
 use std::cell::RefCell;
 
-use candle_core::Tensor;
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+use rayon::prelude::*;
 
+use super::storage::{f32_slice, with_f32};
 use crate::error::Result;
 use crate::rng::{dropout_mask, Rng};
 
@@ -23,15 +28,104 @@ impl Dropout {
         self.p
     }
 
-    /// Applies dropout when `rng` is given (training), else returns `x`.
+    /// Applies dropout when `rng` is given (training), else returns `x`. Draws
+    /// one seed from `rng`; element i is kept per [`dropout_mask`]'s i-th value.
     pub fn forward(&self, x: &Tensor, rng: Option<&RefCell<Rng>>) -> Result<Tensor> {
         let Some(rng) = rng else { return Ok(x.clone()) };
         if self.p <= 0.0 {
             return Ok(x.clone());
         }
-        let mut mask = vec![0f32; x.elem_count()];
-        dropout_mask(rng.borrow_mut().next_u64(), self.p, &mut mask);
-        let mask = Tensor::from_vec(mask, x.shape(), x.device())?;
-        Ok(x.mul(&mask)?)
+        let seed = rng.borrow_mut().next_u64();
+        Ok(x.contiguous()?.apply_op1(DropoutOp { seed, p: self.p })?)
+    }
+}
+
+struct DropoutOp {
+    seed: u64,
+    p: f32,
+}
+
+impl DropoutOp {
+    /// `x ⊙ mask`, the mask drawn from the seed.
+    fn apply(&self, x: &[f32]) -> Vec<f32> {
+        let mut out = vec![0f32; x.len()];
+        dropout_mask(self.seed, self.p, &mut out);
+        out.par_chunks_mut(1 << 15)
+            .zip(x.par_chunks(1 << 15))
+            .for_each(|(o, x)| {
+                super::cpu::vectorised(
+                    #[inline(always)]
+                    || o.iter_mut().zip(x).for_each(|(o, x)| *o *= x),
+                )
+            });
+        out
+    }
+}
+
+impl CustomOp1 for DropoutOp {
+    fn name(&self) -> &'static str {
+        "dropout"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let x = f32_slice(s, l, self.name())?;
+        Ok((CpuStorage::F32(self.apply(x)), l.shape().clone()))
+    }
+
+    fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        let g = with_f32(grad, |g| self.apply(g))?;
+        Ok(Some(Tensor::from_vec(g, x.shape(), x.device())?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    #[test]
+    fn output_and_gradient_use_the_same_seeded_mask() {
+        let n = 70_000; // more than one parallel chunk
+        let x = Var::from_vec(
+            (0..n)
+                .map(|i| 1.0 + i as f32 / n as f32)
+                .collect::<Vec<_>>(),
+            n,
+            &Device::Cpu,
+        )
+        .unwrap();
+        let d = Dropout::new(0.25);
+        let rng = RefCell::new(Rng::new(3));
+        let y = d.forward(x.as_tensor(), Some(&rng)).unwrap();
+        let mut mask = vec![0f32; n];
+        dropout_mask(Rng::new(3).next_u64(), 0.25, &mut mask);
+        let (ys, xs) = (
+            y.to_vec1::<f32>().unwrap(),
+            x.as_tensor().to_vec1::<f32>().unwrap(),
+        );
+        for i in 0..n {
+            assert_eq!(ys[i], xs[i] * mask[i]);
+        }
+        let dropped = mask.iter().filter(|&&m| m == 0.0).count() as f64 / n as f64;
+        assert!((dropped - 0.25).abs() < 0.01, "dropped {dropped}");
+        // d(sum(y ⊙ w))/dx = w ⊙ mask
+        let w = Tensor::from_vec(
+            (0..n).map(|i| (i % 7) as f32).collect::<Vec<_>>(),
+            n,
+            &Device::Cpu,
+        )
+        .unwrap();
+        let g = (y * &w).unwrap().sum_all().unwrap().backward().unwrap();
+        let gx = g.get(x.as_tensor()).unwrap().to_vec1::<f32>().unwrap();
+        for i in 0..n {
+            assert_eq!(gx[i], (i % 7) as f32 * mask[i]);
+        }
+        assert_eq!(
+            d.forward(x.as_tensor(), None)
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap(),
+            xs
+        );
     }
 }

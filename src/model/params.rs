@@ -105,10 +105,23 @@ pub fn read_checkpoint(dir: &Path) -> Result<HashMap<String, Tensor>> {
     let st = dir.join("model.safetensors");
     let bin = dir.join("pytorch_model.bin");
     let tensors: Vec<(String, Tensor)> = if st.exists() {
-        candle_core::safetensors::load(&st, &Device::Cpu)
-            .map_err(|e| Error::model(&st, format!("cannot read weights: {e}")))?
+        // Mapped rather than read into a buffer: a 90 MB heap buffer, once freed,
+        // stays resident under the allocator's keep-pages setting and added its
+        // size to every later peak (training's included).
+        // SAFETY: the mapping is only read, and dropped before this returns; as
+        // with any reader, a file rewritten meanwhile gives undefined contents
+        // (candle and Hugging Face's loaders map the same way).
+        let map = unsafe { candle_core::safetensors::MmapedSafetensors::new(&st) }
+            .map_err(|e| Error::model(&st, format!("cannot read weights: {e}")))?;
+        map.tensors()
             .into_iter()
-            .collect()
+            .map(|(name, _)| {
+                let t = map
+                    .load(&name, &Device::Cpu)
+                    .map_err(|e| Error::model(&st, format!("cannot read weights: {e}")))?;
+                Ok((name, t))
+            })
+            .collect::<Result<_>>()?
     } else if bin.exists() {
         candle_core::pickle::read_all(&bin)
             .map_err(|e| Error::model(&bin, format!("cannot read weights: {e}")))?
