@@ -211,8 +211,8 @@ print(f"threads {threads}, mean of {rounds} alternating rounds; a/b: {steps} tim
 print(f"measured peak on {threads} threads: fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16 or 0:.0f} GFLOP/s, "
       f"int8 {peak_int8 or 0:.0f} GOP/s (conflict-ner-bench peak); GFLOP/s columns give % of the fp32 peak")
 print("GFLOP/s: matmul FLOPs of real tokens (epoch: t = mean sentence length); training = 3x forward")
-cols = f"{'case':<26} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MB':>11} " \
-       f"{'PyTorch RSS MB':>14} {'GFLOP/s ours':>13} {'GFLOP/s PyTorch':>15} {'ours s':>7} {'PyTorch s':>9}"
+cols = f"{'case':<26} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MiB':>12} " \
+       f"{'PyTorch RSS MiB':>15} {'GFLOP/s ours':>13} {'GFLOP/s PyTorch':>15} {'ours s':>7} {'PyTorch s':>9}"
 print(cols)
 loads = []
 for case, var in order:
@@ -235,7 +235,7 @@ for case, var in order:
     gf = lambda v: "-" if v is None or flops is None else f"{v * flops / 1e9:.0f} ({v * flops / 1e9 / peak:.0%})"
     rss = lambda xs: max(x["peak_rss_mb"] for x in xs) if xs else None
     print(f"{label:<26} {fmt(to, '10.0f'):>10} {fmt(tp, '13.0f'):>13} "
-          f"{fmt(to / tp if to and tp else None, '6.2f'):>6} {fmt(rss(o), '11.0f'):>11} {fmt(rss(p), '14.0f'):>14} "
+          f"{fmt(to / tp if to and tp else None, '6.2f'):>6} {fmt(rss(o), '12.0f'):>12} {fmt(rss(p), '15.0f'):>15} "
           f"{gf(to):>13} {gf(tp):>15} {fmt(mean(o, 'wall_s'), '7.1f'):>7} {fmt(mean(p, 'wall_s'), '9.1f'):>9}")
 if loads and max(loads) > threads + 0.5:
     print(f"warning: 1-min load average up to {max(loads)} with {threads} threads: other work shared the cores")
