@@ -183,6 +183,20 @@ fn pack_rows(
     }
 }
 
+/// Row tiles per parallel task (see [`tasks`]).
+pub(super) const TT: usize = 4;
+/// Column panels per parallel task.
+pub(super) const TP: usize = 4;
+
+/// The parallel tasks of a tiled product, as (block of `TT` row tiles, block of
+/// `TP` panels): small enough that both cores get work at small shapes, large
+/// enough that a task's A rows stay in L1/L2 across its panels.
+pub(super) fn tasks(tiles: usize, panels: usize) -> Vec<(usize, usize)> {
+    (0..tiles.div_ceil(TT))
+        .flat_map(|t| (0..panels.div_ceil(TP)).map(move |p| (t, p)))
+        .collect()
+}
+
 /// How the product meets what is already in `c`.
 #[derive(Clone, Copy)]
 pub enum Init<'a> {
@@ -244,13 +258,7 @@ unsafe fn run(
     }
     let panels = n.div_ceil(NR);
     let tiles = m.div_ceil(MR);
-    // Tasks: 4 row tiles × 4 column panels each, so that both cores get work at
-    // small shapes and a task's A rows stay in L1/L2 across its panels.
-    const TT: usize = 4;
-    const TP: usize = 4;
-    let tasks: Vec<(usize, usize)> = (0..tiles.div_ceil(TT))
-        .flat_map(|t| (0..panels.div_ceil(TP)).map(move |p| (t, p)))
-        .collect();
+    let tasks = tasks(tiles, panels);
     let c_ptr = SendPtr(c);
     tasks.par_iter().for_each(|&(tb, pb)| {
         let c_ptr = &c_ptr;

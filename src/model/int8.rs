@@ -10,6 +10,7 @@
 
 use rayon::prelude::*;
 
+use super::bf16::{tasks, TP, TT};
 use super::cpu::vectorised;
 use super::storage::SendPtr;
 
@@ -183,13 +184,9 @@ pub fn matmul(
     unsafe { c.set_len(len) };
     let panels = n.div_ceil(NR);
     let tiles = m.div_ceil(MR);
-    // Tasks of 4 row tiles × 4 panels, as in the bf16 kernel; a row tile's A
-    // stays in L1 across the panels, and `post` then runs once per row stretch.
-    const TT: usize = 4;
-    const TP: usize = 4;
-    let tasks: Vec<(usize, usize)> = (0..tiles.div_ceil(TT))
-        .flat_map(|t| (0..panels.div_ceil(TP)).map(move |p| (t, p)))
-        .collect();
+    // The bf16 kernel's tasks; here a row tile's A stays in L1 across the
+    // task's panels, and `post` then runs once per row stretch.
+    let tasks = tasks(tiles, panels);
     let c_ptr = SendPtr(c.as_mut_ptr() as *mut f32);
     tasks.par_iter().for_each(|&(tb, pb)| {
         let c_ptr = &c_ptr;
