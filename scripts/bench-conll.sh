@@ -11,7 +11,7 @@ bash scripts/fetch-base-model.sh
 cargo build --release --quiet
 bin=target/release/conflict-ner
 start=$(date +%s)
-$bin train --train "$corpus/train.conll" --dev "$corpus/dev.conll" --output "$out" \
+$bin train --train "$corpus/train.conll" --dev "$corpus/dev.conll" --output "$out" --overwrite \
   --epochs 3 --batch-size 16 --lr 1e-4 --max-len 128 --seed 42 "$@"
 echo "train wall time: $(( $(date +%s) - start )) s"
 echo "== test (eng.testb)"

@@ -168,7 +168,7 @@ for ((r = 1; r <= rounds; r++)); do
   done
   if [[ -n $epoch_case ]]; then
     for p in "${fwd_precisions[@]}"; do
-      tm=$(timed "$tmp/so" $bin train --train "$epoch_file" --output "$tmp/epoch-model" --epochs 1 \
+      tm=$(timed "$tmp/so" $bin train --train "$epoch_file" --output "$tmp/epoch-model" --overwrite --epochs 1 \
         --batch-size 16 --max-len 128 --seed 42 --threads "$threads" --quiet ${p:+--precision "$p"})
       j=$(python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))  # tokens/s of the training loop, as on the PyTorch side

@@ -9,7 +9,7 @@ bash scripts/fetch-base-model.sh
 cargo build --release --locked
 bin=target/release/conflict-ner
 $bin check data/train.jsonl data/dev.jsonl data/test.jsonl | tail -n 7
-$bin train --train data/train.jsonl --dev data/dev.jsonl --output models/default "$@"
+$bin train --train data/train.jsonl --dev data/dev.jsonl --output models/default --overwrite "$@"
 echo "== test split (data/test.jsonl)"
 $bin evaluate --model models/default --data data/test.jsonl
 echo "== tagging data/sample-article.txt"

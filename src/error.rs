@@ -31,6 +31,9 @@ pub enum Error {
     /// A model folder is missing a file or holds an inconsistent one.
     #[error("{path}: {message}")]
     Model { path: PathBuf, message: String },
+    /// A model folder cannot be written where asked (it would replace something else).
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
     /// The tokenizer failed to load or encode.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
@@ -66,6 +69,14 @@ impl Error {
     /// A model-folder error about `path`.
     pub fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Model {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An error about where a model folder is to be written.
+    pub fn output(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Output {
             path: path.into(),
             message: message.into(),
         }

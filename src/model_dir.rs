@@ -119,21 +119,121 @@ pub fn load_tagger(dir: &Path) -> Result<Tagger> {
     })
 }
 
+/// The files that mark a folder as a model written by `conflict-ner train`.
+pub const MODEL_FILES: [&str; 3] = ["labels.json", "model.safetensors", "training-report.json"];
+
+/// Whether `dir` is a model folder written by `train` (it holds every file of [`MODEL_FILES`]).
+pub fn is_model_dir(dir: &Path) -> bool {
+    dir.is_dir() && MODEL_FILES.iter().all(|f| dir.join(f).is_file())
+}
+
+/// Checks, before any training, that `train` may write its model folder to `output`:
+/// nothing that is not a model folder written by `train` is ever replaced.
+///
+/// Refused: an existing regular file (or anything else that is not a folder); an
+/// existing folder that is not a model folder; an existing model folder unless
+/// `overwrite`; and any `output` that is, or contains, one of the `protected`
+/// paths (the base model folder, the training and dev files). Also creates and
+/// removes a probe folder beside `output`, so an unwritable place fails now, not
+/// after hours of training.
+pub fn check_output(output: &Path, overwrite: bool, protected: &[&Path]) -> Result<()> {
+    let refuse = |m: String| Err(Error::output(output, m));
+    if output.as_os_str().is_empty() {
+        return refuse("an empty path is not a model folder".into());
+    }
+    let target = absolute(output);
+    for p in protected {
+        let p = absolute(p);
+        if p == target {
+            return refuse(format!(
+                "is {}, an input of this run: choose another --output",
+                p.display()
+            ));
+        }
+        if p.starts_with(&target) {
+            return refuse(format!(
+                "contains {}, an input of this run: choose another --output",
+                p.display()
+            ));
+        }
+    }
+    match std::fs::symlink_metadata(output) {
+        Ok(m) if m.is_dir() => {
+            if !is_model_dir(output) {
+                let missing: Vec<&str> = MODEL_FILES
+                    .iter()
+                    .copied()
+                    .filter(|f| !output.join(f).is_file())
+                    .collect();
+                return refuse(format!(
+                    "exists and is not a model folder written by `conflict-ner train` (no {}); \
+                     refusing to replace it: choose another --output",
+                    missing.join(", ")
+                ));
+            }
+            if !overwrite {
+                return refuse(
+                    "already holds a model: pass --overwrite to replace it \
+                     (the old model stays until the new one is complete)"
+                        .into(),
+                );
+            }
+        }
+        Ok(m) if m.file_type().is_symlink() => {
+            return refuse("is a symbolic link: give the folder itself".into())
+        }
+        Ok(_) => return refuse("exists and is a file, not a model folder".into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(output, e)),
+    }
+    let (parent, name) = parent_and_name(output);
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let probe = parent.join(format!(".{name}.probe-{}", std::process::id()));
+    std::fs::create_dir(&probe).map_err(|e| Error::io(&probe, e))?;
+    std::fs::remove_dir(&probe).map_err(|e| Error::io(&probe, e))?;
+    Ok(())
+}
+
+/// `path` made absolute against the current folder, with `.`/`..` resolved and
+/// symlinks followed as far as the path exists.
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    // Not there yet: resolve the deepest existing ancestor, keep the rest.
+    let (parent, name) = parent_and_name(path);
+    absolute(&parent).join(name)
+}
+
+/// The folder a path lives in (`.` for a bare name) and its last component.
+fn parent_and_name(path: &Path) -> (PathBuf, String) {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    (parent, name)
+}
+
 /// Writes a model folder atomically: everything goes to a temporary sibling
-/// folder that is then renamed over `dir`, so a crash never leaves a half-written model.
+/// folder that is then renamed over `dir`, so a crash never leaves a half-written
+/// model and a failed run never replaces the old one. `dir` must pass
+/// [`check_output`] (checked again here: only a model folder is ever replaced,
+/// and only with `overwrite`).
 pub fn save_model(
     dir: &Path,
     tagger: &Tagger,
     base: &Path,
     cfg: &TrainConfig,
     report: &TrainReport,
+    overwrite: bool,
 ) -> Result<()> {
-    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    check_output(dir, overwrite, &[base])?;
+    let (parent, name) = parent_and_name(dir);
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -189,12 +289,19 @@ pub fn save_model(
     write("training-config.json", pretty(&cfg))?;
     write("training-report.json", pretty(report))?;
     tagger.model.save(&tmp.join("model.safetensors"))?;
+    // The new folder is complete: only now does the old model (checked above) go.
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if dir.exists() {
+    let replacing = is_model_dir(dir);
+    if replacing {
         std::fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
     }
-    std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))?;
-    if old.exists() {
+    if let Err(e) = std::fs::rename(&tmp, dir) {
+        if replacing {
+            let _ = std::fs::rename(&old, dir);
+        }
+        return Err(Error::io(dir, e));
+    }
+    if replacing {
         std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
     }
     Ok(())

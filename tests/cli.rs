@@ -425,3 +425,136 @@ fn every_command_documents_its_flags() {
         );
     }
 }
+
+/// A short training run on the fixture (one epoch), for the `--output` tests.
+fn quick_train(st: &Setup, output: &Path, extra: &[&str]) -> Output {
+    let train = st.root.join("train.jsonl");
+    let mut args = vec![
+        "train",
+        "--train",
+        s(&train),
+        "--base",
+        s(&st.base),
+        "--output",
+        s(output),
+        "--epochs",
+        "1",
+        "--max-len",
+        "32",
+        "--window-overlap",
+        "8",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    run(&args, None)
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn output_never_replaces_what_train_did_not_write() {
+    let st = setup();
+    let root = st.root.join("output-safety");
+    std::fs::create_dir_all(&root).unwrap();
+
+    // A folder of notes.
+    let notes = root.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(notes.join("todo.txt"), "keep me").unwrap();
+    let out = quick_train(st, &notes, &["--overwrite"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not a model folder written by `conflict-ner train`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(notes.join("todo.txt")).unwrap(),
+        "keep me"
+    );
+
+    // The folder holding the training file, and the base folder.
+    for (dir, what) in [(&st.root, "train.jsonl"), (&st.base, "base")] {
+        let out = quick_train(st, dir, &["--overwrite"]);
+        assert_eq!(out.status.code(), Some(1), "{}", dir.display());
+        assert!(
+            stderr(&out).contains("an input of this run"),
+            "{what}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(st.root.join("train.jsonl").is_file());
+    assert!(st.base.join("model.safetensors").is_file());
+
+    // An existing regular file: refused before training, untouched, no hidden copy.
+    let file = root.join("afile");
+    std::fs::write(&file, "data").unwrap();
+    let out = quick_train(st, &file, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("afile: exists and is a file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains(".old-"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "data");
+
+    // An existing model: refused without --overwrite, replaced with it.
+    let model = root.join("model");
+    let out = quick_train(st, &model, &["--seed", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = std::fs::read(model.join("model.safetensors")).unwrap();
+    let out = quick_train(st, &model, &["--seed", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--overwrite"), "{}", stderr(&out));
+    assert!(std::fs::read(model.join("model.safetensors")).unwrap() == first);
+
+    // A run that dies never replaces the old model.
+    let mut child = bin()
+        .args([
+            "train",
+            "--train",
+            s(&st.root.join("train.jsonl")),
+            "--base",
+            s(&st.base),
+            "--output",
+            s(&model),
+            "--overwrite",
+            "--epochs",
+            "1000000",
+            "--max-len",
+            "32",
+            "--window-overlap",
+            "8",
+            "--quiet",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the long run ended early"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(std::fs::read(model.join("model.safetensors")).unwrap() == first);
+
+    let out = quick_train(st, &model, &["--seed", "2", "--overwrite"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read(model.join("model.safetensors")).unwrap() != first);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("training-report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["seed"], 2);
+    let hidden: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".model.old") || n.starts_with(".model.probe"))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

@@ -94,7 +94,7 @@ fn overfit(precision: &str) -> PathBuf {
             report.best_dev_micro_f1
         );
         let out = root.join("model");
-        save_model(&out, &tagger, &base, &cfg, &report).unwrap();
+        save_model(&out, &tagger, &base, &cfg, &report, true).unwrap();
         out
     }
 }
@@ -139,7 +139,7 @@ fn save_load_gives_identical_predictions() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("training-report.json")).unwrap())
             .unwrap();
     let cfg = TrainConfig::from_file(&dir.join("training-config.json")).unwrap();
-    save_model(&copy, &a, dir, &cfg, &report).unwrap();
+    save_model(&copy, &a, dir, &cfg, &report, false).unwrap();
     let b = load_tagger(&copy).unwrap();
     let docs = docs_from(
         &[

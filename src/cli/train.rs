@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use conflict_ner::config::TrainConfig;
 use conflict_ner::label::LabelSet;
-use conflict_ner::model_dir::{file_sha256, load_base, save_model};
+use conflict_ner::model_dir::{check_output, file_sha256, load_base, save_model};
 use conflict_ner::train::{train, DataFile};
 
 use super::progress::TrainProgress;
@@ -23,9 +23,13 @@ pub struct TrainArgs {
     /// Base model folder in the Hugging Face layout (config.json, tokenizer.json, model.safetensors).
     #[arg(long, default_value = "models/base/all-MiniLM-L6-v2")]
     base: PathBuf,
-    /// Where to write the model folder (replaced atomically if it exists).
+    /// Where to write the model folder. It must not exist yet, or be a model folder
+    /// written by `train` and `--overwrite` given; nothing else is ever replaced.
     #[arg(long)]
     output: PathBuf,
+    /// Replace the model folder at --output; the old model stays until the new one is complete.
+    #[arg(long)]
+    overwrite: bool,
     /// JSON file of hyperparameters (keys of training-config.json); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -109,6 +113,9 @@ impl TrainArgs {
 pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let cfg = a.config()?;
     conflict_ner::model_dir::check_base_dir(&a.base)?;
+    let mut protected = vec![a.base.as_path(), a.train.as_path()];
+    protected.extend(a.dev.as_deref());
+    check_output(&a.output, a.overwrite, &protected)?;
     let train_docs = a.format.read(&a.train)?;
     if train_docs.is_empty() {
         anyhow::bail!("{}: no documents", a.train.display());
@@ -150,7 +157,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let mut report = result?;
     report.data = data;
     report.base_model = a.base.display().to_string();
-    save_model(&a.output, &tagger, &a.base, &cfg, &report)?;
+    save_model(&a.output, &tagger, &a.base, &cfg, &report, a.overwrite)?;
     let best = report
         .evaluations
         .iter()
