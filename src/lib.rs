@@ -11,6 +11,7 @@ pub mod batch;
 pub mod check;
 pub mod config;
 pub mod corpus;
+pub mod cpu;
 pub mod decode;
 pub mod document;
 pub mod encoding;

@@ -9,8 +9,8 @@ use candle_core::backprop::GradStore;
 use candle_core::{CpuStorage, InplaceOp2, Layout, Var};
 use rayon::prelude::*;
 
+use crate::cpu::storage::with_f32;
 use crate::error::Result;
-use crate::model::with_f32;
 
 /// AdamW hyperparameters.
 #[derive(Debug, Clone, Copy)]
@@ -146,7 +146,7 @@ impl InplaceOp2 for Update<'_> {
             candle_core::bail!("adamw: contiguous parameters only")
         };
         let theta = &mut theta[a..b];
-        let g = crate::model::f32_slice(gs, gl, "adamw")?;
+        let g = crate::cpu::storage::f32_slice(gs, gl, "adamw")?;
         let mut guard = self
             .moments
             .lock()
@@ -159,7 +159,7 @@ impl InplaceOp2 for Update<'_> {
             .zip(v.par_chunks_mut(CHUNK))
             .zip(g.par_chunks(CHUNK))
             .for_each(|(((t, m), v), g)| {
-                crate::model::vectorised(
+                crate::cpu::vectorised(
                     #[inline(always)]
                     || {
                         for i in 0..t.len() {

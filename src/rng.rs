@@ -1,5 +1,6 @@
 //! A small seeded random generator (SplitMix64), so that weight init, dropout
 //! and shuffling repeat exactly under `--seed` (candle's CPU RNG cannot be seeded).
+//! Pure arithmetic: it imports nothing from the crate.
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
@@ -11,33 +12,20 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Dropout multipliers into `out`: 0 with probability `p`, else `1 / (1 - p)`.
-/// Element `i` uses the `i`-th `next_f32` of `Rng::new(seed)`, computed directly
-/// (SplitMix64 is a counter hashed), so the loop vectorises and splits across threads.
-pub fn dropout_mask(seed: u64, p: f32, out: &mut [f32]) {
-    use rayon::prelude::*;
-    const CHUNK: usize = 1 << 15;
-    let start = seed ^ GOLDEN;
-    let keep = 1.0 / (1.0 - p);
-    let fill = |first: usize, out: &mut [f32]| {
-        crate::model::vectorised(
-            #[inline(always)]
-            || {
-                for (i, o) in out.iter_mut().enumerate() {
-                    let n = (first + i) as u64 + 1;
-                    let u = (mix(start.wrapping_add(n.wrapping_mul(GOLDEN))) >> 40) as f32
-                        / (1u64 << 24) as f32;
-                    *o = if u < p { 0.0 } else { keep };
-                }
-            },
-        )
-    };
-    if out.len() <= CHUNK {
-        return fill(0, out);
-    }
-    out.par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(c, o)| fill(c * CHUNK, o));
+/// The `i`-th (0-based) value of `Rng::new(seed).next_f32()`, uniform in
+/// `[0, 1)`, computed directly: SplitMix64 is a hashed counter, so element-wise
+/// loops over it vectorise and split across threads.
+#[inline(always)]
+pub fn uniform_at(seed: u64, i: u64) -> f32 {
+    let n = i.wrapping_add(1);
+    (mix((seed ^ GOLDEN).wrapping_add(n.wrapping_mul(GOLDEN))) >> 40) as f32 / (1u64 << 24) as f32
+}
+
+/// A seed for sub-stream `stream` of `seed` (one per attention head, say), so
+/// that independent streams need no shared generator.
+#[inline(always)]
+pub fn derive(seed: u64, stream: u64) -> u64 {
+    seed ^ stream.wrapping_mul(GOLDEN)
 }
 
 /// SplitMix64: fast, good enough for shuffling, init and dropout masks.
@@ -91,25 +79,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dropout_mask_follows_the_sequential_stream() {
-        for len in [5, 40_000, 100_000] {
-            let mut fast = vec![0f32; len];
-            dropout_mask(17, 0.25, &mut fast);
-            let mut rng = Rng::new(17);
-            let slow: Vec<f32> = (0..len)
-                .map(|_| {
-                    if rng.next_f32() < 0.25 {
-                        0.0
-                    } else {
-                        1.0 / 0.75
-                    }
-                })
-                .collect();
-            assert_eq!(fast, slow);
+    fn uniform_at_is_the_sequential_stream() {
+        let mut rng = Rng::new(17);
+        for i in 0..1000 {
+            assert_eq!(uniform_at(17, i), rng.next_f32());
         }
-        let mut m = vec![0f32; 100_000];
-        dropout_mask(3, 0.1, &mut m);
-        let dropped = m.iter().filter(|&&v| v == 0.0).count();
-        assert!((9_000..11_000).contains(&dropped), "{dropped} dropped");
+        assert_ne!(derive(17, 1), derive(17, 2));
+        assert_eq!(derive(17, 0), 17);
     }
 }

@@ -1,4 +1,4 @@
-//! Direct access to the `f32` data of CPU tensors, for the fused ops.
+//! Direct access to the `f32` data of CPU tensors, for the fused ops and AdamW.
 
 use candle_core::{CpuStorage, Layout, Result, Storage, Tensor};
 

@@ -12,11 +12,12 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use gemm::{gemm, Parallelism};
 use rayon::prelude::*;
 
-use super::cpu::vectorised;
+use super::dropout::dropout_mask;
 use super::exp::exp;
-use super::storage::{f32_slice, with_f32, SendPtr};
+use crate::cpu::storage::{f32_slice, with_f32, SendPtr};
+use crate::cpu::vectorised;
 use crate::error::Result;
-use crate::rng::dropout_mask;
+use crate::rng::derive;
 
 /// Self-attention of `qkv` (`[batch, seq, 3·hidden]`: queries, keys, values,
 /// each `heads` blocks of `hidden / heads`). `mask` is `[batch, seq]`, 1.0 on real
@@ -130,11 +131,7 @@ impl Attention {
         self.dropout.map(|(rate, seed)| {
             let mut keep = vec![0f32; t * t];
             let task = (bi * self.heads + hi) as u64;
-            dropout_mask(
-                seed ^ task.wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                rate,
-                &mut keep,
-            );
+            dropout_mask(derive(seed, task), rate, &mut keep);
             keep
         })
     }
@@ -347,7 +344,7 @@ impl CustomOp1 for Attention {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::storage::max_abs_diff;
+    use crate::cpu::storage::max_abs_diff;
     use candle_core::{Device, Var, D};
 
     /// The same attention from candle's composed ops.

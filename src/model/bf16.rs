@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use super::storage::SendPtr;
+use crate::cpu::storage::SendPtr;
 
 /// Rows of `A` per register tile.
 const MR: usize = 8;
@@ -16,11 +16,12 @@ const NR: usize = 32;
 const KC: usize = 512;
 
 /// Whether this CPU has AVX-512 BF16 (checked at run time, so the binary still
-/// runs on CPUs without it).
+/// runs on CPUs without it) and the tier is not capped below AVX-512.
 pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512bf16")
+        crate::cpu::tier() == crate::cpu::Tier::Avx512
+            && std::arch::is_x86_feature_detected!("avx512bf16")
             && std::arch::is_x86_feature_detected!("avx512f")
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -61,7 +62,7 @@ impl PackedB {
         data.par_chunks_mut(kp * NR * 2)
             .enumerate()
             .for_each(|(p, panel)| {
-                super::cpu::vectorised(
+                crate::cpu::vectorised(
                     #[inline(always)]
                     || {
                         let cols = NR.min(n - p * NR);
@@ -133,7 +134,7 @@ impl PackedA {
         data.par_chunks_mut(kp * MR)
             .enumerate()
             .for_each(|(t, tile)| {
-                super::cpu::vectorised(
+                crate::cpu::vectorised(
                     #[inline(always)]
                     || pack_rows(a, (m, k), (rs, cs), t * MR, tile),
                 )

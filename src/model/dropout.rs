@@ -8,9 +8,10 @@ use std::cell::RefCell;
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::storage::{f32_slice, with_f32};
+use crate::cpu::storage::{f32_slice, with_f32};
+use crate::cpu::vectorised;
 use crate::error::Result;
-use crate::rng::{dropout_mask, Rng};
+use crate::rng::{uniform_at, Rng};
 
 /// Zeroes each element with probability `p` and scales the rest by `1 / (1 - p)`; identity when not training.
 pub struct Dropout {
@@ -40,6 +41,31 @@ impl Dropout {
     }
 }
 
+/// Dropout multipliers into `out`: 0 with probability `p`, else `1 / (1 - p)`.
+/// Element `i` uses [`uniform_at`]`(seed, i)`, the `i`-th `next_f32` of
+/// `Rng::new(seed)`, so the loop vectorises and splits across threads.
+pub fn dropout_mask(seed: u64, p: f32, out: &mut [f32]) {
+    const CHUNK: usize = 1 << 15;
+    let keep = 1.0 / (1.0 - p);
+    let fill = |first: usize, out: &mut [f32]| {
+        vectorised(
+            #[inline(always)]
+            || {
+                for (i, o) in out.iter_mut().enumerate() {
+                    let u = uniform_at(seed, (first + i) as u64);
+                    *o = if u < p { 0.0 } else { keep };
+                }
+            },
+        )
+    };
+    if out.len() <= CHUNK {
+        return fill(0, out);
+    }
+    out.par_chunks_mut(CHUNK)
+        .enumerate()
+        .for_each(|(c, o)| fill(c * CHUNK, o));
+}
+
 struct DropoutOp {
     seed: u64,
     p: f32,
@@ -53,7 +79,7 @@ impl DropoutOp {
         out.par_chunks_mut(1 << 15)
             .zip(x.par_chunks(1 << 15))
             .for_each(|(o, x)| {
-                super::cpu::vectorised(
+                vectorised(
                     #[inline(always)]
                     || o.iter_mut().zip(x).for_each(|(o, x)| *o *= x),
                 )
@@ -82,6 +108,29 @@ impl CustomOp1 for DropoutOp {
 mod tests {
     use super::*;
     use candle_core::{Device, Var};
+
+    #[test]
+    fn dropout_mask_follows_the_sequential_stream() {
+        for len in [5, 40_000, 100_000] {
+            let mut fast = vec![0f32; len];
+            dropout_mask(17, 0.25, &mut fast);
+            let mut rng = Rng::new(17);
+            let slow: Vec<f32> = (0..len)
+                .map(|_| {
+                    if rng.next_f32() < 0.25 {
+                        0.0
+                    } else {
+                        1.0 / 0.75
+                    }
+                })
+                .collect();
+            assert_eq!(fast, slow);
+        }
+        let mut m = vec![0f32; 100_000];
+        dropout_mask(3, 0.1, &mut m);
+        let dropped = m.iter().filter(|&&v| v == 0.0).count();
+        assert!((9_000..11_000).contains(&dropped), "{dropped} dropped");
+    }
 
     #[test]
     fn output_and_gradient_use_the_same_seeded_mask() {

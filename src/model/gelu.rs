@@ -5,9 +5,9 @@
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::cpu::vectorised;
 use super::exp::exp;
-use super::storage::{f32_slice, with_f32};
+use crate::cpu::storage::{f32_slice, with_f32};
+use crate::cpu::vectorised;
 use crate::error::Result;
 
 /// GELU in place (the fused epilogue of a bf16 or int8 product; see [`gelu`]).
@@ -106,7 +106,7 @@ impl CustomOp1 for Gelu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::storage::max_abs_diff;
+    use crate::cpu::storage::max_abs_diff;
     use candle_core::{Device, Var};
 
     #[test]

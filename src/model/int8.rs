@@ -11,8 +11,8 @@
 use rayon::prelude::*;
 
 use super::bf16::{tasks, TP, TT};
-use super::cpu::vectorised;
-use super::storage::SendPtr;
+use crate::cpu::storage::SendPtr;
+use crate::cpu::vectorised;
 
 /// Rows of `A` per register tile.
 const MR: usize = 8;
@@ -27,7 +27,10 @@ pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::is_x86_feature_detected as has;
-        has!("avx512f") && has!("avx512bw") && has!("avx512vnni")
+        crate::cpu::tier() == crate::cpu::Tier::Avx512
+            && has!("avx512f")
+            && has!("avx512bw")
+            && has!("avx512vnni")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -4,9 +4,9 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::cpu::vectorised;
 use super::params::{Init, Params};
-use super::storage::{f32_slice, with_f32};
+use crate::cpu::storage::{f32_slice, with_f32};
+use crate::cpu::vectorised;
 use crate::error::Result;
 
 /// `y = (x - mean) / sqrt(var + eps) * weight + bias` over the last dimension.
@@ -172,7 +172,7 @@ impl CustomOp3 for LayerNormOp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::storage::max_abs_diff;
+    use crate::cpu::storage::max_abs_diff;
     use candle_core::{Device, Var, D};
 
     /// The same layer norm composed from differentiable candle ops.

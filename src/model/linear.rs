@@ -12,8 +12,8 @@ use super::bf16::{self, Init as Acc, PackedA, PackedB};
 use super::gelu::{gelu, gelu_in_place};
 use super::int8::{self, PackedW, QuantA};
 use super::params::{Init, Params};
-use super::storage::{f32_slice, with_f32};
 use super::Precision;
+use crate::cpu::storage::{f32_slice, with_f32};
 use crate::error::Result;
 
 /// `y = x · weightᵀ + bias`.
@@ -296,7 +296,7 @@ fn column_sums(g: &[f32], cols: usize) -> Vec<f32> {
     const ROWS: usize = 256;
     g.par_chunks(ROWS * cols)
         .map(|block| {
-            super::cpu::vectorised(
+            crate::cpu::vectorised(
                 #[inline(always)]
                 || {
                     let mut s = vec![0f32; cols];
@@ -364,7 +364,7 @@ impl CustomOp1 for PackedProduct<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::storage::max_abs_diff;
+    use crate::cpu::storage::max_abs_diff;
     use candle_core::{Device, Var};
 
     fn layer(trainable: bool) -> (Linear, Tensor) {

@@ -3,7 +3,6 @@
 mod attention;
 mod bert;
 pub mod bf16;
-mod cpu;
 mod dropout;
 mod exp;
 mod gelu;
@@ -11,7 +10,6 @@ pub mod int8;
 mod layer_norm;
 mod linear;
 mod params;
-mod storage;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -20,9 +18,7 @@ use std::path::Path;
 use candle_core::{Tensor, Var};
 
 pub use bert::{Bert, BertConfig, BertInput};
-pub use cpu::vectorised;
 pub use params::{normalise_name, read_checkpoint, Params};
-pub use storage::{f32_slice, with_f32};
 
 use crate::error::Result;
 use crate::rng::Rng;
