@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::Precision;
+use crate::model::{PrecisionChoice, Resolved, Work};
 
 /// Every training hyperparameter, with its default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,7 +42,7 @@ pub struct TrainConfig {
     /// `auto` (default: `bf16` where the CPU has AVX-512 BF16, else `fp32`), `bf16`
     /// (inputs rounded to bf16, sums, weights and optimizer state in f32) or `fp32`.
     /// The saved config names the one used.
-    pub precision: String,
+    pub precision: PrecisionChoice,
 }
 
 impl Default for TrainConfig {
@@ -60,7 +60,7 @@ impl Default for TrainConfig {
             eval_every: 0,
             seed: 42,
             eval_batch_size: 32,
-            precision: "auto".into(),
+            precision: PrecisionChoice::Auto,
         }
     }
 }
@@ -76,16 +76,12 @@ impl TrainConfig {
         })
     }
 
-    /// The arithmetic named by `precision` on this CPU (int8 is for inference
-    /// only, so an error here).
-    pub fn precision(&self) -> Result<Precision> {
-        match Precision::parse(&self.precision) {
-            Ok(Precision::Int8) => Err(Error::Config(
-                "precision: int8 is for tag and evaluate; train in auto, bf16 or fp32".into(),
-            )),
-            Ok(p) => Ok(p),
-            Err(e) => Err(Error::Config(format!("precision: {e}"))),
-        }
+    /// The arithmetic `precision` names for training on this CPU: `int8`, or a
+    /// precision the CPU lacks, is an error.
+    pub fn precision(&self) -> Result<Resolved> {
+        self.precision
+            .resolve(Work::Train)
+            .map_err(|e| Error::Config(format!("precision: {e}")))
     }
 
     /// Checks that every value is in range.

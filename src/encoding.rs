@@ -81,7 +81,10 @@ impl Encoder {
         let enc = self
             .tokenizer
             .encode_char_offsets(doc.text.as_str(), false)
-            .map_err(|e| Error::Tokenizer(format!("document {:?}: {e}", doc.id)))?;
+            .map_err(|source| Error::Tokenizer {
+                doc: doc.id.clone(),
+                source,
+            })?;
         let mut words: Vec<Word> = Vec::new();
         let mut token_word = Vec::with_capacity(enc.get_ids().len());
         let mut last_word_id: Option<u32> = None;
@@ -115,11 +118,12 @@ fn align_tags(doc: &Document, words: &[Word], set: &LabelSet) -> Result<Vec<usiz
     let mut tags = vec![set.tag_id(Tag::Outside); words.len()];
     let mut w = 0;
     for e in &doc.entities {
-        let k = set.index(&e.label).ok_or_else(|| {
-            Error::Config(format!(
-                "document {:?}: label {:?} is not in the model's label set ({set})",
-                doc.id, e.label
-            ))
+        let k = set.index(&e.label).ok_or_else(|| Error::Document {
+            doc: doc.id.clone(),
+            message: format!(
+                "label {:?} is not in the model's label set ({set})",
+                e.label
+            ),
         })?;
         while w < words.len() && words[w].end <= e.start {
             w += 1;

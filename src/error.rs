@@ -34,10 +34,21 @@ pub enum Error {
     /// A model folder cannot be written where asked (it would replace something else).
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
-    /// The tokenizer failed to load or encode.
-    #[error("tokenizer: {0}")]
-    Tokenizer(String),
-    /// A configuration value is out of range.
+    /// The tokenizer failed to encode a document.
+    #[error("document {doc:?}: tokenizer: {source}")]
+    Tokenizer {
+        doc: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A document does not fit the model (a label it does not know, say).
+    #[error("document {doc:?}: {message}")]
+    Document { doc: String, message: String },
+    /// A checkpoint's weights do not fit the model (missing or misshapen tensors);
+    /// the loaders turn it into [`Error::Model`] naming the file.
+    #[error("weights: {0}")]
+    Weights(String),
+    /// A hyperparameter or option value is out of range.
     #[error("config: {0}")]
     Config(String),
     /// Tensor arithmetic failed (shape mismatch, missing weight...).

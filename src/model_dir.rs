@@ -21,8 +21,8 @@ use crate::encoding::Encoder;
 use crate::error::{Error, Result};
 use crate::label::LabelSet;
 use crate::model::{read_checkpoint, BertConfig, TokenClassifier};
+use crate::report::TrainReport;
 use crate::tagger::Tagger;
-use crate::train::TrainReport;
 
 #[derive(Serialize, Deserialize)]
 struct LabelsFile {
@@ -59,7 +59,7 @@ pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tag
         cfg.seed,
         true,
     )?;
-    model.set_precision(cfg.precision()?);
+    model.set_precision(cfg.precision()?.precision);
     Ok(Tagger {
         model,
         encoder: Encoder::from_file(&dir.join("tokenizer.json"))?,
@@ -283,7 +283,7 @@ pub fn save_model(
     write("labels.json", pretty(&labels))?;
     // The arithmetic actually used, not "auto".
     let cfg = TrainConfig {
-        precision: cfg.precision()?.name().into(),
+        precision: cfg.precision()?.precision.into(),
         ..cfg.clone()
     };
     write("training-config.json", pretty(&cfg))?;

@@ -8,10 +8,14 @@ use crate::document::Document;
 use crate::encoding::{Encoder, Encoding};
 use crate::error::Result;
 use crate::label::LabelSet;
-use crate::model::TokenClassifier;
+use crate::metrics::{Evaluation, Report};
+use crate::model::{Precision, TokenClassifier};
 
 /// A window's sub-token range and its per-position log-probabilities.
 type WindowScores = (std::ops::Range<usize>, Vec<Vec<f32>>);
+
+/// Documents per group in [`Tagger::evaluate`].
+pub const EVAL_GROUP: usize = 64;
 
 /// A trained model with everything needed to tag text.
 pub struct Tagger {
@@ -30,6 +34,11 @@ pub struct Tagger {
 }
 
 impl Tagger {
+    /// Sets the arithmetic of the encoder's products (see [`TokenClassifier::set_precision`]).
+    pub fn set_precision(&mut self, precision: Precision) {
+        self.model.set_precision(precision);
+    }
+
     /// Tags documents; returns them in the same order with predicted entities
     /// (code-point offsets, scores in `[0, 1]`) in place of any gold ones.
     /// Long documents are windowed; each word takes the prediction of the window
@@ -58,6 +67,22 @@ impl Tagger {
                 }
             })
             .collect())
+    }
+
+    /// Tags `gold` documents and scores the predictions against them (strict
+    /// entity matching), in groups of [`EVAL_GROUP`] documents; `progress` gets
+    /// the number of documents done after each group. `train`'s dev evaluations
+    /// and the `evaluate` command both run this.
+    pub fn evaluate(&self, gold: &[Document], progress: &mut dyn FnMut(usize)) -> Result<Report> {
+        let mut ev = Evaluation::default();
+        for chunk in gold.chunks(EVAL_GROUP) {
+            let pred = self.tag(chunk)?;
+            for (g, p) in chunk.iter().zip(&pred) {
+                ev.add(g, p);
+            }
+            progress(chunk.len());
+        }
+        Ok(ev.report())
     }
 
     /// Log-probabilities `[word][tag]` for each document's words.

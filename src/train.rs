@@ -4,15 +4,15 @@
 use std::time::Instant;
 
 use candle_core::{Tensor, Var};
-use serde::{Deserialize, Serialize};
 
 use crate::batch::{bucketed_batches, examples, make_batch, Example};
 use crate::config::TrainConfig;
 use crate::document::Document;
 use crate::error::Result;
 use crate::loss::masked_cross_entropy;
-use crate::metrics::{Evaluation, Report};
+use crate::model::{BertInput, TokenClassifier};
 use crate::optim::{AdamW, AdamWConfig};
+use crate::report::{EvalRecord, TrainReport};
 use crate::rng::Rng;
 use crate::tagger::Tagger;
 
@@ -31,49 +31,6 @@ pub struct StepInfo {
     pub lr: f64,
     /// Real tokens per second over the epoch so far.
     pub tokens_per_s: f64,
-}
-
-/// One dev evaluation during training.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EvalRecord {
-    pub epoch: usize,
-    pub step: usize,
-    /// Mean training loss since the previous evaluation.
-    pub train_loss: f64,
-    /// Dev scores; `None` without a dev set.
-    pub dev: Option<Report>,
-    /// Whether this evaluation gave the best dev micro-F1 so far.
-    pub best: bool,
-    /// Seconds since training began.
-    pub elapsed_s: f64,
-    /// Real training tokens per second since the previous evaluation.
-    pub tokens_per_s: f64,
-}
-
-/// A data file used for training, for the report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DataFile {
-    pub role: String,
-    pub path: String,
-    pub sha256: String,
-    pub documents: usize,
-}
-
-/// What `training-report.json` holds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TrainReport {
-    pub seed: u64,
-    pub base_model: String,
-    pub data: Vec<DataFile>,
-    pub evaluations: Vec<EvalRecord>,
-    /// Step of the kept weights.
-    pub best_step: usize,
-    pub best_dev_micro_f1: Option<f64>,
-    pub stopped_early: bool,
-    pub wall_time_s: f64,
-    /// Real training tokens per second over the whole run (evaluation excluded).
-    pub train_tokens_per_s: f64,
-    pub train_windows: usize,
 }
 
 /// Receives training progress (the binary draws it; the library never prints).
@@ -117,13 +74,8 @@ pub fn train(
             cfg.lr * (total_steps - step) as f64 / (total_steps - warmup).max(1) as f64
         }
     };
-    // No weight decay on biases and layer-norm weights.
     let mut opt = AdamW::new(
-        tagger
-            .model
-            .vars()
-            .iter()
-            .map(|(n, v)| (v.clone(), !n.ends_with(".bias") && !n.contains("LayerNorm"))),
+        tagger.model.decay_mask(),
         AdamWConfig {
             weight_decay: cfg.weight_decay,
             ..AdamWConfig::default()
@@ -153,13 +105,16 @@ pub fn train(
             let refs: Vec<&Example> = idx.iter().map(|&i| &exs[i]).collect();
             let batch = make_batch(&refs, tagger.encoder.pad)?;
             let lr = schedule(step);
-            let logits = tagger.model.forward_t(&batch.input, true)?;
-            let loss = masked_cross_entropy(&logits, &batch.targets)?;
-            let grads = loss.backward()?;
-            let scale = clip_scale(opt.grad_norm(&grads)?, cfg.max_grad_norm);
-            opt.step(&grads, lr, scale)?;
+            let loss = self::step(
+                &tagger.model,
+                &mut opt,
+                &batch.input,
+                &batch.targets,
+                lr,
+                cfg.max_grad_norm,
+            )?
+            .loss;
             step += 1;
-            let loss = loss.to_scalar::<f32>()?;
             loss_sum += loss as f64;
             loss_n += 1;
             train_time += t0.elapsed().as_secs_f64();
@@ -179,7 +134,7 @@ pub fn train(
             if !(epoch_end || periodic) {
                 continue;
             }
-            let dev_report = dev.map(|d| evaluate(tagger, d)).transpose()?;
+            let dev_report = dev.map(|d| tagger.evaluate(d, &mut |_| {})).transpose()?;
             let f1 = dev_report.as_ref().map(|r| r.micro.f1);
             let improved = match (&best, f1) {
                 (_, None) => true,
@@ -222,14 +177,43 @@ pub fn train(
     Ok(report)
 }
 
-/// Tags `gold` documents and scores the predictions against them.
-pub fn evaluate(tagger: &Tagger, gold: &[Document]) -> Result<Report> {
-    let pred = tagger.tag(gold)?;
-    let mut ev = Evaluation::default();
-    for (g, p) in gold.iter().zip(&pred) {
-        ev.add(g, p);
-    }
-    Ok(ev.report())
+/// What one optimizer step did.
+#[derive(Debug, Clone, Copy)]
+pub struct StepOutcome {
+    /// The batch's mean masked cross-entropy before the update.
+    pub loss: f32,
+    /// Global L2 norm of the gradient before clipping.
+    pub grad_norm: f64,
+    /// Seconds in the forward pass (loss included), the backward pass and the optimizer.
+    pub seconds: [f64; 3],
+}
+
+/// One optimizer step on a batch (`input` `[batch, seq]`, `targets` `[batch, seq]`
+/// with [`crate::encoding::IGNORE`] where no loss applies): forward with dropout,
+/// masked cross-entropy, backward, clipping to `max_grad_norm` (0: off), AdamW
+/// at `lr`. Training and the benchmarks both run exactly this.
+pub fn step(
+    model: &TokenClassifier,
+    opt: &mut AdamW,
+    input: &BertInput,
+    targets: &Tensor,
+    lr: f64,
+    max_grad_norm: f64,
+) -> Result<StepOutcome> {
+    let t0 = Instant::now();
+    let logits = model.forward_t(input, true)?;
+    let loss = masked_cross_entropy(&logits, targets)?;
+    let forward = t0.elapsed().as_secs_f64();
+    let grads = loss.backward()?;
+    let backward = t0.elapsed().as_secs_f64() - forward;
+    let grad_norm = opt.grad_norm(&grads)?;
+    opt.step(&grads, lr, clip_scale(grad_norm, max_grad_norm))?;
+    let optimizer = t0.elapsed().as_secs_f64() - forward - backward;
+    Ok(StepOutcome {
+        loss: loss.to_scalar::<f32>()?,
+        grad_norm,
+        seconds: [forward, backward, optimizer],
+    })
 }
 
 /// The factor that brings a gradient of global norm `norm` down to `max_norm`

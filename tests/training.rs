@@ -10,7 +10,8 @@ use conflict_ner::config::TrainConfig;
 use conflict_ner::label::LabelSet;
 use conflict_ner::loss::masked_cross_entropy;
 use conflict_ner::model_dir::{load_base, load_tagger, save_model};
-use conflict_ner::train::{train, EvalRecord, Observer, StepInfo};
+use conflict_ner::report::EvalRecord;
+use conflict_ner::train::{train, Observer, StepInfo};
 use conflict_ner::Document;
 
 fn labels_of(docs: &[Document]) -> LabelSet {
@@ -79,7 +80,7 @@ fn overfit(precision: &str) -> PathBuf {
         let base = root.join("base");
         write_tiny_base(&base, &texts(&docs), 0.0, 1);
         let cfg = TrainConfig {
-            precision: precision.into(),
+            precision: precision.parse().unwrap(),
             ..overfit_config(7)
         };
         let mut tagger = load_base(&base, &labels_of(&docs), &cfg).unwrap();
@@ -107,8 +108,8 @@ fn overfits_and_returns_the_fixture_entities_exactly() {
     // The saved config names the arithmetic used, never "auto".
     let saved = TrainConfig::from_file(&overfit_model().join("training-config.json")).unwrap();
     assert!(
-        ["bf16", "fp32"].contains(&saved.precision.as_str()),
-        "{}",
+        ["bf16", "fp32"].contains(&saved.precision.name()),
+        "{:?}",
         saved.precision
     );
 }

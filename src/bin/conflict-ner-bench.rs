@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use candle_core::{DType, Device, Tensor};
-use conflict_ner::loss::masked_cross_entropy;
-use conflict_ner::model::{read_checkpoint, BertConfig, BertInput, Precision, TokenClassifier};
+use conflict_ner::model::{
+    read_checkpoint, BertConfig, BertInput, Precision, PrecisionChoice, TokenClassifier, Work,
+};
 use conflict_ner::optim::{AdamW, AdamWConfig};
 use conflict_ner::rng::Rng;
 use mimalloc::MiMalloc;
@@ -69,8 +70,18 @@ fn main() -> anyhow::Result<()> {
         args.insert(k.to_string(), pair.get(1).cloned().unwrap_or_default());
     }
     let model = PathBuf::from(args.get("model").context("--model DIR is required")?);
-    let precision = Precision::parse(args.get("precision").map_or("fp32", String::as_str))
-        .map_err(|e| anyhow::anyhow!("--precision: {e}"))?;
+    let work = match args.get("mode").map(String::as_str) {
+        Some("forward") => Work::Infer,
+        _ if cmd == "parity" => Work::Infer,
+        _ => Work::Train,
+    };
+    let precision = args
+        .get("precision")
+        .map_or("fp32", String::as_str)
+        .parse::<PrecisionChoice>()
+        .and_then(|c| c.resolve(work))
+        .map_err(|e| anyhow::anyhow!("--precision: {e}"))?
+        .precision;
     let cfg = BertConfig::from_file(&model.join("config.json"))?;
     match cmd.as_str() {
         "parity" => parity(
@@ -216,12 +227,8 @@ fn step(
         mask: Tensor::ones((b, t), DType::F32, &Device::Cpu)?,
     };
     let targets = Tensor::from_vec(targets, (b, t), &Device::Cpu)?;
-    let mut opt = AdamW::new(
-        tc.vars()
-            .iter()
-            .map(|(n, v)| (v.clone(), !n.ends_with(".bias"))),
-        AdamWConfig::default(),
-    );
+    // The optimizer and decay rule of `train` (default weight decay).
+    let mut opt = AdamW::new(tc.decay_mask(), AdamWConfig::default());
     let mut elapsed = 0.0;
     // Seconds in forward, backward and optimizer over the timed steps.
     let mut phases = [0f64; 3];
@@ -229,22 +236,13 @@ fn step(
         let t0 = Instant::now();
         let mut split = [0f64; 3];
         if train {
-            let loss = masked_cross_entropy(&tc.forward_t(&input, true)?, &targets)?;
-            split[0] = t0.elapsed().as_secs_f64();
-            let grads = loss.backward()?;
-            split[1] = t0.elapsed().as_secs_f64() - split[0];
-            let norm = opt.grad_norm(&grads)?;
-            opt.step(&grads, 5e-5, conflict_ner::train::clip_scale(norm, 1.0))?;
+            split = conflict_ner::train::step(&tc, &mut opt, &input, &targets, 5e-5, 1.0)?.seconds;
         } else {
             tc.bert.forward(&input, None, precision)?;
         }
         if i >= warmup {
-            let total = t0.elapsed().as_secs_f64();
-            elapsed += total;
-            if train {
-                split[2] = total - split[0] - split[1];
-                phases.iter_mut().zip(split).for_each(|(p, s)| *p += s);
-            }
+            elapsed += t0.elapsed().as_secs_f64();
+            phases.iter_mut().zip(split).for_each(|(p, s)| *p += s);
         }
     }
     let tokens = (b * t * steps) as f64;

@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use conflict_ner::metrics::Evaluation;
-use conflict_ner::model::Precision;
+use conflict_ner::model::PrecisionChoice;
 use conflict_ner::model_dir::load_tagger;
 
 use super::progress::doc_bar;
@@ -17,11 +16,13 @@ pub struct EvaluateArgs {
     /// Labelled corpus to score on (JSONL spans or CoNLL columns).
     #[arg(long)]
     data: PathBuf,
-    /// Arithmetic of the matrix products: `auto` (bf16 where the CPU has AVX-512
-    /// BF16, else fp32), `bf16`, `int8` (AVX-512 VNNI; activations quantised per
-    /// token, weights per output) or `fp32`. See the README for speed and F1 of each.
-    #[arg(long, default_value = "auto", value_parser = Precision::parse)]
-    precision: Precision,
+    /// Arithmetic of the matrix products: `auto` (the fastest this CPU runs whose F1
+    /// the README shows within 0.2 points of fp32: int8 on AVX2 and AVX-512 VNNI
+    /// CPUs, else fp32), `bf16` (AVX-512 BF16), `int8` (AVX2 or AVX-512 VNNI;
+    /// activations quantised per token, weights per output) or `fp32`. An explicit
+    /// choice this CPU cannot run is an error. See the README for speed and F1 of each.
+    #[arg(long, default_value = "auto")]
+    precision: PrecisionChoice,
     /// Print one JSON object {"labels": {..}, "micro": {..}, "macro": {..}} instead of a table.
     #[arg(long)]
     json: bool,
@@ -31,22 +32,19 @@ pub struct EvaluateArgs {
 
 pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
     let mut tagger = load_tagger(&a.model)?;
-    tagger.model.set_precision(a.precision);
+    let precision = super::resolve_inference_precision(a.precision, quiet)?;
+    tagger.set_precision(precision);
     let gold = a.format.read(&a.data)?;
     let bar = doc_bar(quiet, Some(gold.len() as u64));
     bar.set_message("evaluating");
-    let mut ev = Evaluation::default();
-    for chunk in gold.chunks(64) {
-        let pred = tagger.tag(chunk)?;
-        for (g, p) in chunk.iter().zip(&pred) {
-            ev.add(g, p);
-        }
-        bar.inc(chunk.len() as u64);
-    }
+    let report = tagger.evaluate(&gold, &mut |n| bar.inc(n as u64))?;
     bar.finish_and_clear();
-    let report = ev.report();
     if a.json {
-        println!("{}", serde_json::to_string(&report)?);
+        let mut json = serde_json::to_value(&report)?;
+        if let Some(obj) = json.as_object_mut() {
+            obj.insert("precision".into(), precision.name().into());
+        }
+        println!("{json}");
     } else {
         print!("{report}");
     }

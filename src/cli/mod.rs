@@ -63,6 +63,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
+/// Resolves `--precision` for `tag`/`evaluate`, printing `auto`'s choice on stderr.
+fn resolve_inference_precision(
+    choice: conflict_ner::model::PrecisionChoice,
+    quiet: bool,
+) -> anyhow::Result<conflict_ner::model::Precision> {
+    let resolved = choice
+        .resolve(conflict_ner::model::Work::Infer)
+        .map_err(|e| anyhow::anyhow!("--precision {}: {e}", choice.name()))?;
+    if let (Some(note), false) = (&resolved.auto_note, quiet) {
+        eprintln!("{note}");
+    }
+    Ok(resolved.precision)
+}
+
 /// Corpus format and tagging-scheme options shared by commands that read labelled data.
 #[derive(clap::Args, Debug, Clone)]
 pub struct FormatArgs {

@@ -1,6 +1,7 @@
 //! Progress on stderr: an indicatif bar plus one plain line per epoch.
 
-use conflict_ner::train::{EvalRecord, Observer, StepInfo};
+use conflict_ner::report::EvalRecord;
+use conflict_ner::train::{Observer, StepInfo};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Draws training progress; silent when `quiet`.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use conflict_ner::corpus::{read_jsonl, write_jsonl};
-use conflict_ner::model::Precision;
+use conflict_ner::model::PrecisionChoice;
 use conflict_ner::model_dir::load_tagger;
 use conflict_ner::Document;
 
@@ -16,11 +16,13 @@ pub struct TagArgs {
     /// Model folder written by `train`.
     #[arg(long)]
     model: PathBuf,
-    /// Arithmetic of the matrix products: `auto` (bf16 where the CPU has AVX-512
-    /// BF16, else fp32), `bf16`, `int8` (AVX-512 VNNI; activations quantised per
-    /// token, weights per output) or `fp32`. See the README for speed and F1 of each.
-    #[arg(long, default_value = "auto", value_parser = Precision::parse)]
-    precision: Precision,
+    /// Arithmetic of the matrix products: `auto` (the fastest this CPU runs whose F1
+    /// the README shows within 0.2 points of fp32: int8 on AVX2 and AVX-512 VNNI
+    /// CPUs, else fp32), `bf16` (AVX-512 BF16), `int8` (AVX2 or AVX-512 VNNI;
+    /// activations quantised per token, weights per output) or `fp32`. An explicit
+    /// choice this CPU cannot run is an error. See the README for speed and F1 of each.
+    #[arg(long, default_value = "auto")]
+    precision: PrecisionChoice,
     /// Documents per forward-pass group (output is written after each group).
     #[arg(long, default_value_t = 32)]
     chunk: usize,
@@ -33,7 +35,8 @@ pub struct TagArgs {
 
 pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     let mut tagger = load_tagger(&a.model)?;
-    tagger.model.set_precision(a.precision);
+    let precision = super::resolve_inference_precision(a.precision, quiet)?;
+    tagger.set_precision(precision);
     let inputs = if a.inputs.is_empty() {
         vec![PathBuf::from("-")]
     } else {

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use conflict_ner::config::TrainConfig;
 use conflict_ner::label::LabelSet;
+use conflict_ner::model::PrecisionChoice;
 use conflict_ner::model_dir::{check_output, file_sha256, load_base, save_model};
-use conflict_ner::train::{train, DataFile};
+use conflict_ner::report::DataFile;
+use conflict_ner::train::train;
 
 use super::progress::TrainProgress;
 use super::FormatArgs;
@@ -69,13 +71,13 @@ pub struct TrainArgs {
     /// Arithmetic of the encoder's products: auto (bf16 where the CPU has AVX-512
     /// BF16, else fp32), bf16 or fp32 [default: auto].
     #[arg(long)]
-    precision: Option<String>,
+    precision: Option<PrecisionChoice>,
     #[command(flatten)]
     format: FormatArgs,
 }
 
 impl TrainArgs {
-    fn config(&self) -> anyhow::Result<TrainConfig> {
+    fn config(&self, quiet: bool) -> anyhow::Result<TrainConfig> {
         let mut c = match &self.config {
             Some(p) => TrainConfig::from_file(p)?,
             None => TrainConfig::default(),
@@ -100,18 +102,24 @@ impl TrainArgs {
         if self.window_overlap.is_none() && c.window_overlap * 2 > c.max_len.saturating_sub(2) {
             c.window_overlap = c.max_len.saturating_sub(2) / 4;
         }
-        if let Some(p) = &self.precision {
-            c.precision = p.clone();
+        if let Some(p) = self.precision {
+            c.precision = p;
         }
         c.validate()?;
         // Save what was used, not "auto".
-        c.precision = c.precision()?.name().to_string();
+        let resolved = c.precision()?;
+        if let Some(note) = resolved.auto_note {
+            if !quiet {
+                eprintln!("{note}");
+            }
+        }
+        c.precision = resolved.precision.into();
         Ok(c)
     }
 }
 
 pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
-    let cfg = a.config()?;
+    let cfg = a.config(quiet)?;
     conflict_ner::model_dir::check_base_dir(&a.base)?;
     let mut protected = vec![a.base.as_path(), a.train.as_path()];
     protected.extend(a.dev.as_deref());

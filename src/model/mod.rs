@@ -10,6 +10,7 @@ pub mod int8;
 mod layer_norm;
 mod linear;
 mod params;
+mod precision;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,67 +20,12 @@ use candle_core::{Tensor, Var};
 
 pub use bert::{Bert, BertConfig, BertInput};
 pub use params::{normalise_name, read_checkpoint, Params};
+pub use precision::{Precision, PrecisionChoice, Resolved, Work};
 
 use crate::error::Result;
 use crate::rng::Rng;
 use dropout::Dropout;
 use linear::Linear;
-
-/// The arithmetic of the encoder's dense-layer products (attention, layer norm
-/// and GELU are f32 either way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precision {
-    /// f32 throughout.
-    F32,
-    /// Products of bf16-rounded inputs summed in f32 (AVX-512 BF16 only);
-    /// everything else (attention, layer norm, GELU) stays f32.
-    Bf16,
-    /// Inference only: inputs quantised to int8 (activations per token, weights
-    /// per output) and products summed exactly in i32 (AVX-512 VNNI only). On
-    /// trainable weights the products run as [`Precision::Bf16`] where
-    /// available, else f32.
-    Int8,
-}
-
-impl Precision {
-    /// bf16 where the CPU has AVX-512 BF16, else f32.
-    pub fn fastest() -> Self {
-        if bf16::available() {
-            Precision::Bf16
-        } else {
-            Precision::F32
-        }
-    }
-
-    /// Parses `fp32`/`f32`, `bf16`, `int8` or `auto` ([`Precision::fastest`],
-    /// never int8); bf16 or int8 on a CPU without the instructions is an error.
-    pub fn parse(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "fp32" | "f32" => Ok(Precision::F32),
-            "auto" => Ok(Self::fastest()),
-            "bf16" if bf16::available() => Ok(Precision::Bf16),
-            "bf16" => {
-                Err("bf16 needs a CPU with AVX-512 BF16; this one lacks it (use fp32)".into())
-            }
-            "int8" if int8::available() => Ok(Precision::Int8),
-            "int8" => {
-                Err("int8 needs a CPU with AVX-512 VNNI; this one lacks it (use fp32)".into())
-            }
-            other => Err(format!(
-                "unknown precision {other:?} (expected auto, bf16, int8 or fp32)"
-            )),
-        }
-    }
-
-    /// `fp32`, `bf16` or `int8`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "fp32",
-            Precision::Bf16 => "bf16",
-            Precision::Int8 => "int8",
-        }
-    }
-}
 
 /// BERT plus dropout and a linear layer giving one score per tag class.
 pub struct TokenClassifier {
@@ -111,7 +57,7 @@ impl TokenClassifier {
             .filter(|n| !n.starts_with("classifier"))
             .collect();
         if !missing.is_empty() {
-            return Err(crate::error::Error::Config(format!(
+            return Err(crate::error::Error::Weights(format!(
                 "the checkpoint lacks encoder weights: {}",
                 missing[..missing.len().min(5)].join(", ")
             )));
@@ -150,9 +96,8 @@ impl TokenClassifier {
     }
 
     /// Sets the arithmetic of the encoder's products, for training and inference
-    /// (f32 unless set). bf16 falls back to f32 on a CPU without AVX-512 BF16
-    /// and int8 to f32 without AVX-512 VNNI ([`Precision::parse`] reports those
-    /// cases as errors instead).
+    /// (f32 unless set). Resolve a user's choice first ([`PrecisionChoice::resolve`]
+    /// reports what this CPU cannot run); here an unsupported precision runs f32.
     pub fn set_precision(&mut self, precision: Precision) {
         self.precision = match precision {
             Precision::Bf16 if !bf16::available() => Precision::F32,
@@ -173,6 +118,15 @@ impl TokenClassifier {
         // The head is tiny (hidden × tags): f32 always.
         self.classifier
             .forward(&self.dropout.forward(&hidden, rng)?, Precision::F32)
+    }
+
+    /// Every parameter with whether AdamW decays it: all weights but biases and
+    /// layer-norm weights (the one decay rule of training and the benchmarks).
+    pub fn decay_mask(&self) -> Vec<(Var, bool)> {
+        self.vars
+            .iter()
+            .map(|(n, v)| (v.clone(), !n.ends_with(".bias") && !n.contains("LayerNorm")))
+            .collect()
     }
 
     /// Every parameter by name (encoder names without a prefix, then `classifier.*`).
@@ -197,30 +151,5 @@ impl TokenClassifier {
             .collect();
         candle_core::safetensors::save(&map, path)?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Precision;
-
-    #[test]
-    fn precision_names_parse_and_unknown_ones_are_errors() {
-        assert_eq!(Precision::parse("fp32"), Ok(Precision::F32));
-        assert_eq!(Precision::parse("f32"), Ok(Precision::F32));
-        assert_eq!(Precision::parse("auto"), Ok(Precision::fastest()));
-        let e = Precision::parse("fp16").unwrap_err();
-        assert!(
-            e.contains("fp16") && e.contains("bf16") && e.contains("int8"),
-            "{e}"
-        );
-        match Precision::parse("int8") {
-            Ok(p) => assert_eq!(p, Precision::Int8),
-            Err(e) => assert!(e.contains("AVX-512 VNNI"), "{e}"),
-        }
-        match Precision::parse("bf16") {
-            Ok(p) => assert_eq!(p, Precision::Bf16),
-            Err(e) => assert!(e.contains("AVX-512 BF16"), "{e}"),
-        }
     }
 }

@@ -47,7 +47,7 @@ impl Params {
         let t = match self.loaded.remove(name) {
             Some(t) => {
                 if t.dims() != shape {
-                    return Err(Error::Config(format!(
+                    return Err(Error::Weights(format!(
                         "weight {name} has shape {:?}, expected {shape:?}",
                         t.dims()
                     )));
