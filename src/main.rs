@@ -25,6 +25,8 @@ fn main() -> ExitCode {
     let args = cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed stdout (`| head -n 1`) is the reader's choice, not a failure.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut msg = format!("error: {err}");
             for cause in err.chain().skip(1) {
@@ -38,4 +40,14 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether an error comes from writing to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }

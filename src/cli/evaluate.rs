@@ -1,5 +1,6 @@
 //! `conflict-ner evaluate`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use conflict_ner::model::PrecisionChoice;
@@ -44,9 +45,9 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
         if let Some(obj) = json.as_object_mut() {
             obj.insert("precision".into(), precision.name().into());
         }
-        println!("{json}");
+        writeln!(std::io::stdout().lock(), "{json}")?;
     } else {
-        print!("{report}");
+        write!(std::io::stdout().lock(), "{report}")?;
     }
     Ok(())
 }

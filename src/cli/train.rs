@@ -1,5 +1,6 @@
 //! `conflict-ner train`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -170,16 +171,18 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         .evaluations
         .iter()
         .find(|r| r.step == report.best_step);
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "saved {} (labels: {labels}; step {} of the best dev micro-F1 {}; {:.0}s, {:.0} train tok/s)",
         a.output.display(),
         report.best_step,
         report.best_dev_micro_f1.map_or("n/a".into(), |f| format!("{f:.4}")),
         report.wall_time_s,
         report.train_tokens_per_s
-    );
+    )?;
     if let Some(dev) = best.and_then(|r| r.dev.as_ref()) {
-        print!("{dev}");
+        write!(out, "{dev}")?;
     }
     Ok(())
 }

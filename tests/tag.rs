@@ -1,0 +1,224 @@
+//! `tag` as a streaming stage: output per group as input arrives, malformed
+//! lines, byte-order marks, closed pipes, symlink loops and FIGURE values.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::*;
+use conflict_ner::corpus::write_jsonl;
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_conflict-ner"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A model trained briefly on the fixture (its predictions need not be good).
+fn model() -> &'static PathBuf {
+    static M: OnceLock<PathBuf> = OnceLock::new();
+    M.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("conflict-ner-tag-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let docs = fixture_docs();
+        let base = root.join("base");
+        write_tiny_base(&base, &texts(&docs), 0.0, 1);
+        let train = root.join("train.jsonl");
+        write_jsonl(&mut std::fs::File::create(&train).unwrap(), &docs).unwrap();
+        let model = root.join("model");
+        let out = bin()
+            .args([
+                "train",
+                "--train",
+                s(&train),
+                "--base",
+                s(&base),
+                "--output",
+                s(&model),
+            ])
+            .args([
+                "--epochs",
+                "30",
+                "--lr",
+                "5e-3",
+                "--max-len",
+                "32",
+                "--window-overlap",
+                "8",
+            ])
+            .args(["--batch-size", "4", "--patience", "0", "--quiet"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        model
+    })
+}
+
+fn tag(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = bin()
+        .args(["tag", "--model", s(model()), "--quiet"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_line_fed_into_an_open_pipe_comes_out_before_the_input_ends() {
+    let mut child = bin()
+        .args(["tag", "--model", s(model()), "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for id in ["first", "second"] {
+        writeln!(stdin, r#"{{"id":"{id}","text":"M23 rebels seized Goma."}}"#).unwrap();
+        stdin.flush().unwrap();
+        let t0 = Instant::now();
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["id"], id);
+        assert!(t0.elapsed() < Duration::from_secs(30));
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn order_is_kept_and_a_malformed_line_fails_after_what_came_before() {
+    let input = b"\xef\xbb\xbf{\"id\":\"a\",\"text\":\"Goma fell.\"}\r\n{\"id\":\"b\",\"text\":\"Kharkiv\"}\n{oops\n{\"id\":\"d\",\"text\":\"Idlib\"}\n";
+    let out = tag(&[], input);
+    assert_eq!(out.status.code(), Some(1));
+    let ids: Vec<Value> = lines(&out).iter().map(|v| v["id"].clone()).collect();
+    assert_eq!(
+        ids,
+        ["a", "b"],
+        "a BOM and CRLF are read; earlier results are kept"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin>:3: invalid JSON"), "{err}");
+
+    let out = tag(&["--on-error", "skip"], input);
+    assert!(out.status.success());
+    let got = lines(&out);
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[2]["line"], "<stdin>:3");
+    assert!(got[2]["error"].as_str().unwrap().contains("invalid JSON"));
+    assert_eq!(got[3]["id"], "d");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 malformed"));
+
+    let out = tag(&["--on-error", "skip-quiet"], input);
+    assert_eq!(lines(&out).len(), 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped <stdin>:3"));
+
+    // Text is never guessed: plain text on stdin is an error unless asked for.
+    let out = tag(&[], b"Goma fell.\n");
+    assert_eq!(out.status.code(), Some(1));
+    let out = tag(&["--input-format", "text"], b"Goma fell.\n");
+    assert_eq!(lines(&out)[0]["id"], "-");
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let input: String = (0..2000)
+        .map(|i| format!("{{\"id\":\"{i}\",\"text\":\"Goma fell after three days.\"}}\n"))
+        .collect();
+    let mut child = bin()
+        .args(["tag", "--model", s(model()), "--quiet", "--batch-size", "4"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reading end is dropped here: the next write gets EPIPE.
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(first.contains("\"id\":\"0\""));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn folders_are_walked_once_through_symlink_loops() {
+    let root = model().parent().unwrap().join("walk");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(root.join("sub/a.txt"), "Goma fell.").unwrap();
+    let link = root.join("sub/loop");
+    if !link.exists() {
+        std::os::unix::fs::symlink(&root, &link).unwrap();
+    }
+    let out = tag(&[s(&root)], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines(&out).len(), 1);
+}
+
+#[test]
+fn figure_entities_carry_values_and_min_score_filters() {
+    let text = "Rebels killed at least 14 people and about 3,000 fled.";
+    let input = format!("{{\"id\":\"f\",\"text\":\"{text}\"}}\n");
+    let all = tag(&[], input.as_bytes());
+    let doc = &lines(&all)[0];
+    for e in doc["entities"].as_array().unwrap() {
+        assert_eq!(e.get("value").is_some(), e["label"] == "FIGURE", "{e}");
+        if e["text"] == "at least 14" {
+            assert_eq!(e["value"]["low"], 14);
+            assert!(e["value"]["high"].is_null());
+        }
+    }
+    let none = tag(&["--min-score", "1"], input.as_bytes());
+    let kept = lines(&none)[0]["entities"].as_array().unwrap().len();
+    assert!(kept <= doc["entities"].as_array().unwrap().len());
+    assert!(lines(&none)[0]["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["score"].as_f64().unwrap() >= 1.0));
+    let bad = tag(&["--min-score", "2"], input.as_bytes());
+    assert_eq!(bad.status.code(), Some(1));
+}
