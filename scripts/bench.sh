@@ -16,8 +16,10 @@
 # Env: THREADS (2) for both sides (RAYON_NUM_THREADS / --threads); ROUNDS (2, or the
 #   argument); STEPS (5) timed steps in a/b; CONLL (path of train.conll); CONLL_LIMIT
 #   (first N sentences, both sides; default all); ARTICLES (200) for d; BUILD=0 skips
-#   cargo build; TAG_MODEL (models/default) for d/e. The fp32/bf16 peaks are measured
-#   (conflict-ner-bench peak).
+#   cargo build; TAG_MODEL (models/default) for d/e; CONFLICT_NER_CPU (avx512, avx2 or
+#   baseline) caps the CPU tier of our side, to measure a lower tier's code on a higher
+#   CPU (gemm's own f32 kernels are not capped). The peaks of the tier are measured
+#   (conflict-ner-bench peak). Rows a CPU cannot run are skipped with the reason.
 # Table: tok/s over real tokens (d/e: sub-tokens / process wall), ratio ours/PyTorch
 # (>1: ours faster), peak RSS, GFLOP/s (a/b/c; matmul FLOPs) and process wall (c/d/e).
 set -euo pipefail
@@ -39,6 +41,10 @@ ref=("$venv/bin/python" scripts/reference.py)
 bin=target/release/conflict-ner
 benchbin=target/release/conflict-ner-bench
 export RAYON_NUM_THREADS=$threads
+[[ -n ${CONFLICT_NER_CPU:-} ]] && export CONFLICT_NER_CPU
+peak_json=$($benchbin peak)
+tier=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["tier"])' "$peak_json")
+echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); tier $tier (CONFLICT_NER_CPU=${CONFLICT_NER_CPU:-unset})" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 : >"${res:=$tmp/results.tsv}"  # case \t variant \t impl \t JSON from the program \t JSON from timed
@@ -69,15 +75,19 @@ PY
 step_cases=()
 want a train && step_cases+=("train 16 128")
 want b forward && step_cases+=("forward 16 128" "forward 32 64")
-fwd_precisions=("")
-if want a train || want b forward || want c epoch; then
+fwd_precisions=(fp32)
+bf16_ok=0
+if want a train || want b forward || want c epoch || want d tag || want e cold; then
   probe() { RAYON_NUM_THREADS=1 $benchbin step --model $base --mode forward --batch 1 --seq 8 \
               --steps 1 --warmup 0 --precision "$1" 2>/dev/null; }
-  if p=$(probe bf16) && { [[ $p == *'"precision"'* ]] || ! probe bogus >/dev/null; }; then
-    fwd_precisions=(fp32 bf16)
+  if probe bf16 >/dev/null; then
+    fwd_precisions=(fp32 bf16) bf16_ok=1
+  else
+    skip "bf16 rows" "this CPU (tier $tier) has no AVX-512 BF16"
   fi
 fi
-# int8 is inference only: forward rows, and tag rows below, where the CPU has VNNI.
+# int8 is inference only: forward rows, and tag rows below, where the CPU has an
+# int8 kernel (AVX-512 VNNI or AVX2).
 int8_ok() { RAYON_NUM_THREADS=1 $benchbin step --model $base --mode forward --batch 1 --seq 8 \
               --steps 1 --warmup 0 --precision int8 >/dev/null 2>&1; }
 
@@ -127,8 +137,9 @@ pathlib.Path("target/bench/article-800.txt").write_text(art + "\n", encoding="ut
 PY
     want d tag && tag_cases+=("tag $n_articles articles=target/bench/articles")
     want e cold && tag_cases+=("cold tag 1 article=target/bench/article-800.txt")
-    if [[ $($bin tag --help) == *--precision* ]]; then tag_precisions=(fp32 bf16); fi
-    if int8_ok; then tag_precisions+=(int8); fi
+    tag_precisions=(fp32)
+    ((bf16_ok)) && tag_precisions+=(bf16)
+    if int8_ok; then tag_precisions+=(int8); else skip "int8 rows" "no int8 kernel at tier $tier"; fi
   fi
 fi
 
@@ -182,10 +193,9 @@ print(json.dumps({"tokens_per_s": r["train_tokens_per_s"], "windows": r["train_w
   fi
 done
 
-peak_json=$(RAYON_NUM_THREADS=$threads $benchbin peak)
-python3 - "$res" "$threads" "$rounds" "$steps" "$base/config.json" "$peak_json" <<'PY'
+python3 - "$res" "$threads" "$rounds" "$steps" "$base/config.json" "$peak_json" "${CONFLICT_NER_CPU:-unset}" <<'PY'
 import collections, json, os, re, subprocess, sys
-res, threads, rounds, steps, cfg_path, peak_json = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
+res, threads, rounds, steps, cfg_path, peak_json, cap = sys.argv[1], int(sys.argv[2]), *sys.argv[3:]
 acc, order = collections.defaultdict(list), []
 for line in open(res, encoding="utf-8"):
     case, var, impl, prog, tm = line.rstrip("\n").split("\t")
@@ -200,18 +210,24 @@ c = json.load(open(cfg_path))
 L, h, i = c["num_hidden_layers"], c["hidden_size"], c["intermediate_size"]
 fwd = lambda t: L * (2 * (4 * h * h + 2 * h * i) + 4 * t * h)
 
-# Peaks measured on this machine by `conflict-ner-bench peak` (independent chains of
-# 512-bit FMAs / vdpbf16ps on every thread), not taken from a spec sheet.
+# Peaks measured on this machine at its tier by `conflict-ner-bench peak` (independent
+# chains of FMAs / vdpbf16ps / int8 dot products on every thread), not from a spec sheet.
 pk = json.loads(peak_json)
 peak, peak_bf16, peak_int8 = pk["fp32_gflops"], pk["bf16_gflops"], pk.get("int8_gops")
+tier_name = {"avx512": "AVX-512", "avx2": "AVX2 + FMA", "baseline": "baseline x86-64"}[pk["tier"]]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
+extra = [f for f in ("avx512_bf16", "avx512_vnni", "avx_vnni") if f in flags]
+print(f"CPU: {cpu}; tier {tier_name}{' (' + ', '.join(extra) + ')' if extra else ''}; CONFLICT_NER_CPU={cap}")
 
 mean = lambda xs, k: sum(x[k] for x in xs) / len(xs) if xs and all(k in x for x in xs) else None
 fmt = lambda v, f: "-" if v is None else format(v, f)
 print(f"threads {threads}, mean of {rounds} alternating rounds; a/b: {steps} timed steps after 1 warmup")
-print(f"measured peak on {threads} threads: fp32 {peak:.0f} GFLOP/s, bf16 {peak_bf16 or 0:.0f} GFLOP/s, "
-      f"int8 {peak_int8 or 0:.0f} GOP/s (conflict-ner-bench peak); GFLOP/s columns give % of the fp32 peak")
+na = lambda v, u: f"{v:.0f} {u}" if v else "n/a"
+print(f"measured peak on {threads} threads ({tier_name}): fp32 {peak:.0f} GFLOP/s, bf16 {na(peak_bf16, 'GFLOP/s')}, "
+      f"int8 {na(peak_int8, 'GOP/s')} (conflict-ner-bench peak); GFLOP/s columns give % of the fp32 peak")
 print("GFLOP/s: matmul FLOPs of real tokens (epoch: t = mean sentence length); training = 3x forward")
-cols = f"{'case':<26} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MiB':>12} " \
+cols = f"[{pk['tier']}] {'case':<17} {'ours tok/s':>10} {'PyTorch tok/s':>13} {'ratio':>6} {'ours RSS MiB':>12} " \
        f"{'PyTorch RSS MiB':>15} {'GFLOP/s ours':>13} {'GFLOP/s PyTorch':>15} {'ours s':>7} {'PyTorch s':>9}"
 print(cols)
 loads = []

@@ -219,7 +219,14 @@ fn tag_reads_files_folders_and_stdin_in_order() {
     );
     // Plain text on stdin is one document when asked for.
     let out = run(
-        &["tag", "--model", s(&st.model), "--quiet", "--input-format", "text"],
+        &[
+            "tag",
+            "--model",
+            s(&st.model),
+            "--quiet",
+            "--input-format",
+            "text",
+        ],
         Some("Houthis fired missiles at Marib.\nSecond line."),
     );
     let text = String::from_utf8(out.stdout).unwrap();

@@ -222,3 +222,62 @@ fn figure_entities_carry_values_and_min_score_filters() {
     let bad = tag(&["--min-score", "2"], input.as_bytes());
     assert_eq!(bad.status.code(), Some(1));
 }
+
+#[test]
+fn the_cpu_cap_and_the_precision_choice_are_reported() {
+    let run = |env: &str, args: &[&str]| {
+        bin()
+            .env("CONFLICT_NER_CPU", env)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let m = s(model());
+    let out = run("sse9", &["tag", "--model", m, "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CONFLICT_NER_CPU=\"sse9\""));
+
+    let out = run(
+        "baseline",
+        &["tag", "--model", m, "--precision", "int8", "-"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("int8 needs a CPU with AVX2"), "{err}");
+    let out = run(
+        "baseline",
+        &["tag", "--model", m, "--precision", "bf16", "-"],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AVX-512 BF16"));
+
+    let out = run("baseline", &["tag", "--model", m, "-"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("precision: auto chose fp32"))
+            .count(),
+        1,
+        "{err}"
+    );
+    let quiet = run("baseline", &["tag", "--model", m, "--quiet", "-"]);
+    assert!(quiet.stderr.is_empty());
+
+    let data = model().parent().unwrap().join("train.jsonl");
+    let out = run(
+        "baseline",
+        &[
+            "evaluate",
+            "--model",
+            m,
+            "--data",
+            s(&data),
+            "--json",
+            "--quiet",
+        ],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["precision"], "fp32");
+    assert!(v["micro"]["f1"].is_number());
+}

@@ -1,7 +1,7 @@
 //! Benchmarks and parity checks against the PyTorch reference (scripts/reference.py).
 //! Not a test: figures are printed as JSON lines for scripts/bench.sh.
 //!
-//!   conflict-ner-bench peak            (measured fp32 FMA and bf16 dot-product GFLOP/s on RAYON_NUM_THREADS)
+//!   conflict-ner-bench peak            (measured fp32, bf16 and int8 peaks at this CPU's tier on RAYON_NUM_THREADS)
 //!   conflict-ner-bench parity --model DIR --reference FILE [--precision fp32|bf16]
 //!   conflict-ner-bench step --model DIR [--mode train|forward] [--batch 16] [--seq 128] [--steps 10] [--warmup 2] [--precision fp32|bf16]
 
@@ -98,18 +98,22 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// This CPU's arithmetic peak, measured: every rayon thread runs independent
-/// chains of 512-bit FMAs (fp32) or `vdpbf16ps` (bf16) from registers. This is the
-/// ceiling that GFLOP/s figures in scripts/bench.sh are compared with.
+/// This CPU's arithmetic peak at its tier (`cpu::tier()`, capped by
+/// `CONFLICT_NER_CPU`), measured: every rayon thread runs independent chains
+/// from registers of 512-bit FMAs (AVX-512), 256-bit FMAs (AVX2) or 128-bit
+/// multiply-adds (baseline SSE2) for fp32; `vdpbf16ps` for bf16; `vpdpbusd`
+/// (AVX-512 VNNI) or `vpmaddubsw` + `vpmaddwd` + `vpaddd` (AVX2) for int8.
+/// This is the ceiling that GFLOP/s figures in scripts/bench.sh are compared with.
 fn peak() -> anyhow::Result<()> {
     #[cfg(target_arch = "x86_64")]
     {
+        use conflict_ner::cpu::Tier;
         use rayon::prelude::*;
         use std::arch::x86_64::*;
         const ITERS: usize = 50_000_000;
         const CHAINS: usize = 12;
         #[target_feature(enable = "avx512f,fma")]
-        unsafe fn fma() -> f32 {
+        unsafe fn fma512() -> f32 {
             let (a, b) = (_mm512_set1_ps(1.000_001), _mm512_set1_ps(0.999_999));
             let mut acc = [_mm512_setzero_ps(); CHAINS];
             for _ in 0..ITERS {
@@ -118,6 +122,39 @@ fn peak() -> anyhow::Result<()> {
                 }
             }
             acc.iter().map(|x| _mm512_reduce_add_ps(*x)).sum()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn fma256() -> f32 {
+            let (a, b) = (_mm256_set1_ps(1.000_001), _mm256_set1_ps(0.999_999));
+            let mut acc = [_mm256_setzero_ps(); CHAINS];
+            for _ in 0..ITERS {
+                for x in acc.iter_mut() {
+                    *x = _mm256_fmadd_ps(a, b, *x);
+                }
+            }
+            let mut out = [0f32; 8];
+            acc.iter()
+                .map(|x| {
+                    _mm256_storeu_ps(out.as_mut_ptr(), *x);
+                    out.iter().sum::<f32>()
+                })
+                .sum()
+        }
+        unsafe fn sse() -> f32 {
+            let (a, b) = (_mm_set1_ps(1.000_001), _mm_set1_ps(0.999_999));
+            let mut acc = [_mm_setzero_ps(); CHAINS];
+            for _ in 0..ITERS {
+                for x in acc.iter_mut() {
+                    *x = _mm_add_ps(_mm_mul_ps(a, b), *x);
+                }
+            }
+            let mut out = [0f32; 4];
+            acc.iter()
+                .map(|x| {
+                    _mm_storeu_ps(out.as_mut_ptr(), *x);
+                    out.iter().sum::<f32>()
+                })
+                .sum()
         }
         #[target_feature(enable = "avx512f,avx512bf16")]
         unsafe fn dot() -> f32 {
@@ -141,6 +178,25 @@ fn peak() -> anyhow::Result<()> {
             }
             acc.iter().map(|x| _mm512_reduce_add_epi32(*x) as f32).sum()
         }
+        #[target_feature(enable = "avx2")]
+        unsafe fn dot_i8_avx2() -> f32 {
+            let (a, ones) = (_mm256_set1_epi8(1), _mm256_set1_epi16(1));
+            let mut acc = [_mm256_setzero_si256(); CHAINS];
+            for _ in 0..ITERS {
+                for x in acc.iter_mut() {
+                    // The chain runs through x, as a kernel's accumulator does.
+                    let pairs = _mm256_maddubs_epi16(a, *x);
+                    *x = _mm256_add_epi32(*x, _mm256_madd_epi16(pairs, ones));
+                }
+            }
+            let mut out = [0i32; 8];
+            acc.iter()
+                .map(|x| {
+                    _mm256_storeu_si256(out.as_mut_ptr().cast(), *x);
+                    out.iter().map(|&v| v as f32).sum::<f32>()
+                })
+                .sum()
+        }
         let threads = rayon::current_num_threads();
         let run = |f: unsafe fn() -> f32, flops_per_op: f64| {
             let t0 = Instant::now();
@@ -148,21 +204,28 @@ fn peak() -> anyhow::Result<()> {
             std::hint::black_box(s);
             (threads * ITERS * CHAINS) as f64 * flops_per_op / t0.elapsed().as_secs_f64() / 1e9
         };
-        if !std::arch::is_x86_feature_detected!("avx512f") {
-            bail!("peak: this CPU lacks AVX-512");
-        }
-        let fp32 = run(fma, 32.0);
+        let tier = conflict_ner::cpu::tier();
+        // SAFETY (all calls): each function runs only at a tier that has its instructions.
+        let fp32 = match tier {
+            Tier::Avx512 => run(fma512, 32.0),
+            Tier::Avx2 => run(fma256, 16.0),
+            Tier::Baseline => run(sse, 8.0),
+        };
         let bf16 = if conflict_ner::model::bf16::available() {
             format!("{:.1}", run(dot, 64.0))
         } else {
             "null".into()
         };
-        let int8 = if conflict_ner::model::int8::available() {
-            format!("{:.1}", run(dot_i8, 128.0))
-        } else {
-            "null".into()
+        let vnni = tier == Tier::Avx512 && std::arch::is_x86_feature_detected!("avx512vnni");
+        let int8 = match tier {
+            _ if vnni => format!("{:.1}", run(dot_i8, 128.0)),
+            Tier::Avx512 | Tier::Avx2 => format!("{:.1}", run(dot_i8_avx2, 64.0)),
+            Tier::Baseline => "null".into(),
         };
-        println!("{{\"what\":\"peak\",\"threads\":{threads},\"fp32_gflops\":{fp32:.1},\"bf16_gflops\":{bf16},\"int8_gops\":{int8}}}");
+        println!(
+            "{{\"what\":\"peak\",\"tier\":\"{}\",\"threads\":{threads},\"fp32_gflops\":{fp32:.1},\"bf16_gflops\":{bf16},\"int8_gops\":{int8}}}",
+            tier.name()
+        );
         Ok(())
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -54,6 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         // Read by candle and gemm when their thread pools start, which is later.
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
+    conflict_ner::cpu::cap_from_env().map_err(anyhow::Error::msg)?;
     match args.command {
         Command::Train(a) => train::run(*a, args.quiet),
         Command::Tag(a) => tag::run(a, args.quiet),
