@@ -98,6 +98,24 @@ impl LabelSet {
         LabelSet { labels }
     }
 
+    /// A label set in the given order (a saved model's: its classifier's rows),
+    /// not re-sorted; duplicate or empty names are an error naming them.
+    pub fn from_ordered(labels: Vec<String>) -> std::result::Result<Self, String> {
+        let mut seen = std::collections::HashSet::new();
+        for l in &labels {
+            if l.is_empty() || l == "O" {
+                return Err(format!("{l:?} is not an entity label"));
+            }
+            if !seen.insert(l) {
+                return Err(format!("label {l:?} is listed twice"));
+            }
+        }
+        if labels.is_empty() {
+            return Err("no labels".into());
+        }
+        Ok(LabelSet { labels })
+    }
+
     /// Entity label names, in index order.
     pub fn labels(&self) -> &[String] {
         &self.labels

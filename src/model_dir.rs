@@ -58,7 +58,11 @@ pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tag
         drop_head(weights),
         cfg.seed,
         true,
-    )?;
+    )
+    .map_err(|e| match e {
+        Error::Weights(m) => Error::model(dir, m),
+        e => e,
+    })?;
     model.set_precision(cfg.precision()?.precision);
     Ok(Tagger {
         model,
@@ -68,6 +72,43 @@ pub fn load_base(dir: &Path, labels: &LabelSet, cfg: &TrainConfig) -> Result<Tag
         window_overlap: cfg.window_overlap,
         batch_size: cfg.eval_batch_size,
     })
+}
+
+/// `config.json`'s `id2label` (written with the weights) must name the tags in
+/// the order `labels.json` gives: an edited or reordered `labels.json` would
+/// silently relabel every entity.
+fn check_label_order(labels: &LabelSet, labels_path: &Path, config_path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(config_path).map_err(|e| Error::io(config_path, e))?;
+    let config: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| Error::model(config_path, e.to_string()))?;
+    let Some(id2label) = config.get("id2label").and_then(|v| v.as_object()) else {
+        return Ok(());
+    };
+    if id2label.len() != labels.num_tags() {
+        return Err(Error::model(
+            labels_path,
+            format!(
+                "lists {} labels ({} tags) but config.json's id2label has {} tags",
+                labels.len(),
+                labels.num_tags(),
+                id2label.len()
+            ),
+        ));
+    }
+    for i in 0..labels.num_tags() {
+        let ours = labels.tag_name(labels.tag(i));
+        let theirs = id2label.get(&i.to_string()).and_then(|v| v.as_str());
+        if theirs != Some(ours.as_str()) {
+            return Err(Error::model(
+                labels_path,
+                format!(
+                    "tag {i} is {ours} here but {} in config.json's id2label: labels.json must list the labels in the classifier's row order",
+                    theirs.unwrap_or("missing")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A base checkpoint's own head (another task's) is never reused.
@@ -95,18 +136,35 @@ pub fn load_tagger(dir: &Path) -> Result<Tagger> {
     let text = std::fs::read_to_string(&labels_path).map_err(|e| Error::io(&labels_path, e))?;
     let lf: LabelsFile =
         serde_json::from_str(&text).map_err(|e| Error::model(&labels_path, e.to_string()))?;
-    let labels = LabelSet::new(lf.labels);
+    // The file's order is the classifier's row order: never re-sorted.
+    let labels = LabelSet::from_ordered(lf.labels).map_err(|m| Error::model(&labels_path, m))?;
     let cfg_path = need("training-config.json")?;
     let cfg = TrainConfig::from_file(&cfg_path)?;
-    let bert_cfg = BertConfig::from_file(&need("config.json")?)?;
-    need("model.safetensors")?;
+    let config_path = need("config.json")?;
+    let bert_cfg = BertConfig::from_file(&config_path)?;
+    check_label_order(&labels, &labels_path, &config_path)?;
+    let weights_path = need("model.safetensors")?;
     let weights = read_checkpoint(dir)?;
     let (model, initialised) =
-        TokenClassifier::new(&bert_cfg, labels.num_tags(), weights, 0, false)?;
+        TokenClassifier::new(&bert_cfg, labels.num_tags(), weights, 0, false).map_err(
+            |e| match e {
+                Error::Weights(m) => Error::model(
+                    &weights_path,
+                    format!("{m} (labels.json lists {} labels: {labels})", labels.len()),
+                ),
+                e => e,
+            },
+        )?;
     if !initialised.is_empty() {
         return Err(Error::model(
-            dir.join("model.safetensors"),
+            &weights_path,
             format!("lacks {}", initialised.join(", ")),
+        ));
+    }
+    if let Some(name) = model.first_non_finite()? {
+        return Err(Error::model(
+            &weights_path,
+            format!("tensor {name} holds NaN or infinite values"),
         ));
     }
     Ok(Tagger {
@@ -289,6 +347,12 @@ pub fn save_model(
     write("training-config.json", pretty(&cfg))?;
     write("training-report.json", pretty(report))?;
     tagger.model.save(&tmp.join("model.safetensors"))?;
+    // Same file mode as the other files (the weights' writer may create it differently).
+    let mode = std::fs::metadata(tmp.join("config.json"))
+        .map_err(|e| Error::io(tmp.join("config.json"), e))?
+        .permissions();
+    std::fs::set_permissions(tmp.join("model.safetensors"), mode)
+        .map_err(|e| Error::io(tmp.join("model.safetensors"), e))?;
     // The new folder is complete: only now does the old model (checked above) go.
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let replacing = is_model_dir(dir);

@@ -281,3 +281,55 @@ fn the_cpu_cap_and_the_precision_choice_are_reported() {
     assert_eq!(v["precision"], "fp32");
     assert!(v["micro"]["f1"].is_number());
 }
+
+#[test]
+fn evaluate_refuses_an_empty_corpus_and_names_unknown_gold_labels() {
+    let root = model().parent().unwrap();
+    let m = s(model());
+    let empty = root.join("empty.jsonl");
+    std::fs::write(&empty, "\n").unwrap();
+    let out = bin()
+        .args(["evaluate", "--model", m, "--data", s(&empty), "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty.jsonl: no documents"));
+
+    let conll = root.join("loc.jsonl");
+    std::fs::write(
+        &conll,
+        "{\"id\":\"a\",\"text\":\"Goma fell.\",\"entities\":[{\"start\":0,\"end\":4,\"label\":\"LOC\"}]}\n",
+    )
+    .unwrap();
+    let eval = |extra: &[&str]| {
+        bin()
+            .args([
+                "evaluate",
+                "--model",
+                m,
+                "--data",
+                s(&conll),
+                "--quiet",
+                "--json",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = eval(&[]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not know") && err.contains("LOC (1)") && err.contains("--map"),
+        "{err}"
+    );
+    let out = eval(&["--map", "LOC=LOCATION"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["labels"]["LOCATION"]["support"], 1);
+    assert_eq!(eval(&["--map", "LOC"]).status.code(), Some(2));
+}

@@ -27,6 +27,10 @@ pub struct EvaluateArgs {
     /// Print one JSON object {"labels": {..}, "micro": {..}, "macro": {..}} instead of a table.
     #[arg(long)]
     json: bool,
+    /// Rename a gold label before scoring, e.g. `--map LOC=LOCATION` for CoNLL data
+    /// against this project's labels (repeatable).
+    #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
+    maps: Vec<(String, String)>,
     #[command(flatten)]
     format: FormatArgs,
 }
@@ -35,7 +39,32 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
     let mut tagger = load_tagger(&a.model)?;
     let precision = super::resolve_inference_precision(a.precision, quiet)?;
     tagger.set_precision(precision);
-    let gold = a.format.read(&a.data)?;
+    let mut gold = a.format.read(&a.data)?;
+    if gold.is_empty() {
+        anyhow::bail!("{}: no documents to evaluate on", a.data.display());
+    }
+    for doc in &mut gold {
+        for e in &mut doc.entities {
+            if let Some((_, new)) = a.maps.iter().find(|(old, _)| *old == e.label) {
+                e.label = new.clone();
+            }
+        }
+    }
+    let mut unknown: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in gold.iter().flat_map(|d| &d.entities) {
+        if tagger.labels.index(&e.label).is_none() {
+            *unknown.entry(e.label.as_str()).or_default() += 1;
+        }
+    }
+    if !unknown.is_empty() {
+        let list: Vec<String> = unknown.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+        eprintln!(
+            "warning: {}: gold labels the model does not know count as misses: {}; the model knows {} (rename with --map OLD=NEW)",
+            a.data.display(),
+            list.join(", "),
+            tagger.labels
+        );
+    }
     let bar = doc_bar(quiet, Some(gold.len() as u64));
     bar.set_message("evaluating");
     let report = tagger.evaluate(&gold, &mut |n| bar.inc(n as u64))?;
@@ -50,4 +79,11 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
         write!(std::io::stdout().lock(), "{report}")?;
     }
     Ok(())
+}
+
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((old, new)) if !old.is_empty() && !new.is_empty() => Ok((old.into(), new.into())),
+        _ => Err(format!("{s:?}: expected OLD=NEW")),
+    }
 }

@@ -129,6 +129,19 @@ impl TokenClassifier {
             .collect()
     }
 
+    /// The name of the first parameter holding a NaN or an infinity, if any.
+    pub fn first_non_finite(&self) -> Result<Option<String>> {
+        for (name, v) in &self.vars {
+            let bad = crate::cpu::storage::with_f32(v.as_tensor(), |xs| {
+                xs.iter().any(|x| !x.is_finite())
+            })?;
+            if bad {
+                return Ok(Some(name.clone()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Every parameter by name (encoder names without a prefix, then `classifier.*`).
     pub fn vars(&self) -> &[(String, Var)] {
         &self.vars
