@@ -9,9 +9,10 @@ use crate::error::Result;
 use crate::model::BertInput;
 use crate::rng::Rng;
 
-/// One encoder input: a window framed by `[CLS]`/`[SEP]`, with per-position targets.
+/// One encoder input: a window of a document's sub-tokens framed by `[CLS]`/`[SEP]`,
+/// with per-position targets.
 #[derive(Debug, Clone)]
-pub struct Example {
+pub struct Window {
     /// Token ids including the special tokens.
     pub ids: Vec<u32>,
     /// Tag id per position, [`IGNORE`] where no loss applies.
@@ -23,12 +24,12 @@ pub struct Example {
 }
 
 /// Every window of every encoding as an example. `max_len` counts the special tokens.
-pub fn examples(
+pub fn windows(
     encodings: &[Encoding],
     encoder: &Encoder,
     max_len: usize,
     overlap: usize,
-) -> Vec<Example> {
+) -> Vec<Window> {
     let mut out = Vec::new();
     for (doc, enc) in encodings.iter().enumerate() {
         for window in enc.windows(max_len.saturating_sub(2), overlap) {
@@ -36,7 +37,7 @@ pub fn examples(
             ids.push(encoder.cls);
             ids.extend_from_slice(&enc.ids[window.clone()]);
             ids.push(encoder.sep);
-            out.push(Example {
+            out.push(Window {
                 ids,
                 targets: enc.window_targets(&window),
                 doc,
@@ -55,15 +56,15 @@ pub struct Batch {
     pub tokens: usize,
 }
 
-/// Pads `examples` to the longest with `pad` (targets [`IGNORE`], mask 0).
-pub fn make_batch(examples: &[&Example], pad: u32) -> Result<Batch> {
-    let b = examples.len();
-    let t = examples.iter().map(|e| e.ids.len()).max().unwrap_or(0);
+/// Pads `windows` to the longest with `pad` (targets [`IGNORE`], mask 0).
+pub fn make_batch(windows: &[&Window], pad: u32) -> Result<Batch> {
+    let b = windows.len();
+    let t = windows.iter().map(|e| e.ids.len()).max().unwrap_or(0);
     let mut ids = vec![pad; b * t];
     let mut mask = vec![0f32; b * t];
     let mut targets = vec![IGNORE; b * t];
     let mut tokens = 0;
-    for (i, e) in examples.iter().enumerate() {
+    for (i, e) in windows.iter().enumerate() {
         let row = i * t;
         ids[row..row + e.ids.len()].copy_from_slice(&e.ids);
         mask[row..row + e.ids.len()].fill(1.0);

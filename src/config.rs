@@ -122,3 +122,104 @@ impl TrainConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(json: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "conflict-ner-config-{}-{}.json",
+            std::process::id(),
+            json.len()
+        ));
+        std::fs::write(&p, json).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_file_overrides_defaults_and_unknown_keys_are_errors() {
+        let c = TrainConfig::from_file(&file(r#"{"epochs": 2, "lr": 3e-5}"#)).unwrap();
+        assert_eq!((c.epochs, c.lr), (2, 3e-5));
+        assert_eq!(c.batch_size, TrainConfig::default().batch_size);
+        let e = TrainConfig::from_file(&file(r#"{"epoch": 2}"#)).unwrap_err();
+        assert!(e.to_string().contains("unknown field `epoch`"), "{e}");
+        let e = TrainConfig::from_file(&file(r#"{"precision": "fp16"}"#)).unwrap_err();
+        assert!(e.to_string().contains("fp16"), "{e}");
+    }
+
+    #[test]
+    fn every_range_check_names_its_value() {
+        let d = TrainConfig::default;
+        assert!(d().validate().is_ok());
+        let cases: Vec<(TrainConfig, &str)> = vec![
+            (TrainConfig { epochs: 0, ..d() }, "epochs"),
+            (
+                TrainConfig {
+                    batch_size: 0,
+                    ..d()
+                },
+                "batch sizes",
+            ),
+            (
+                TrainConfig {
+                    eval_batch_size: 0,
+                    ..d()
+                },
+                "batch sizes",
+            ),
+            (TrainConfig { max_len: 7, ..d() }, "max_len 7"),
+            (
+                TrainConfig {
+                    max_len: 20,
+                    window_overlap: 10,
+                    ..d()
+                },
+                "window_overlap 10",
+            ),
+            (TrainConfig { lr: 0.0, ..d() }, "lr 0"),
+            (
+                TrainConfig {
+                    lr: f64::NAN,
+                    ..d()
+                },
+                "lr NaN",
+            ),
+            (
+                TrainConfig {
+                    warmup_ratio: 1.0,
+                    ..d()
+                },
+                "warmup_ratio 1",
+            ),
+            (
+                TrainConfig {
+                    weight_decay: -1.0,
+                    ..d()
+                },
+                "weight_decay",
+            ),
+            (
+                TrainConfig {
+                    max_grad_norm: -1.0,
+                    ..d()
+                },
+                "max_grad_norm",
+            ),
+            (
+                TrainConfig {
+                    precision: PrecisionChoice::Int8,
+                    ..d()
+                },
+                "int8",
+            ),
+        ];
+        for (c, needle) in cases {
+            let e = c.validate().unwrap_err().to_string();
+            assert!(
+                e.starts_with("config: ") && e.contains(needle),
+                "{needle}: {e}"
+            );
+        }
+    }
+}

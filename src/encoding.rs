@@ -167,15 +167,26 @@ impl Encoding {
         }
     }
 
-    /// For each word, the window (index into `windows`) where its first sub-token
-    /// sits furthest from a window edge.
+    /// For each word, the window (index into `windows`, ordered by start as
+    /// [`Encoding::windows`] makes them) where its first sub-token sits furthest
+    /// from a window edge; the first such window on a tie. Linear in words plus
+    /// windows: the windows holding a token are a contiguous run that only moves
+    /// forward as the token does.
     pub fn best_window(&self, windows: &[Range<usize>]) -> Vec<usize> {
+        let (mut lo, mut hi) = (0usize, 0usize);
         self.words
             .iter()
             .map(|w| {
                 let t = w.first_token;
+                while lo < windows.len() && windows[lo].end <= t {
+                    lo += 1;
+                }
+                hi = hi.max(lo);
+                while hi < windows.len() && windows[hi].start <= t {
+                    hi += 1;
+                }
                 let mut best = (0usize, -1i64);
-                for (i, r) in windows.iter().enumerate() {
+                for (i, r) in windows.iter().enumerate().take(hi).skip(lo) {
                     if r.contains(&t) {
                         let d = (t - r.start).min(r.end - 1 - t) as i64;
                         if d > best.1 {
@@ -204,5 +215,85 @@ impl Encoding {
         }
         out.push(IGNORE);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An encoding of `word_lens[i]` sub-tokens per word (no text needed).
+    fn encoding(word_lens: &[usize]) -> Encoding {
+        let (mut words, mut token_word) = (Vec::new(), Vec::new());
+        for (w, &len) in word_lens.iter().enumerate() {
+            words.push(Word {
+                start: w * 10,
+                end: w * 10 + 5,
+                first_token: token_word.len(),
+            });
+            token_word.extend(std::iter::repeat_n(w, len));
+        }
+        Encoding {
+            ids: vec![7; token_word.len()],
+            token_word,
+            words,
+            word_tags: None,
+        }
+    }
+
+    fn brute_best(enc: &Encoding, windows: &[Range<usize>]) -> Vec<usize> {
+        enc.words
+            .iter()
+            .map(|w| {
+                let t = w.first_token;
+                let mut best = (0usize, -1i64);
+                for (i, r) in windows.iter().enumerate() {
+                    if r.contains(&t) {
+                        let d = (t - r.start).min(r.end - 1 - t) as i64;
+                        if d > best.1 {
+                            best = (i, d);
+                        }
+                    }
+                }
+                best.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_document_shorter_than_the_overlap_is_one_window() {
+        let enc = encoding(&[1, 2]);
+        assert_eq!(enc.windows(10, 8), vec![0..3]);
+        assert_eq!(enc.best_window(&enc.windows(10, 8)), vec![0, 0]);
+        assert_eq!(encoding(&[]).windows(10, 8), vec![0..0]);
+    }
+
+    #[test]
+    fn a_word_longer_than_a_window_is_covered_and_ends() {
+        let enc = encoding(&[1, 25, 1]);
+        let w = enc.windows(10, 2);
+        assert_eq!(w.first().unwrap().start, 0);
+        assert_eq!(w.last().unwrap().end, 27);
+        for pair in w.windows(2) {
+            assert!(pair[1].start > pair[0].start && pair[1].start <= pair[0].end);
+        }
+        assert!(w.iter().all(|r| r.len() <= 10));
+    }
+
+    #[test]
+    fn best_window_is_the_brute_force_choice() {
+        let mut rng = crate::rng::Rng::new(5);
+        for _ in 0..200 {
+            let lens: Vec<usize> = (0..1 + rng.below(60)).map(|_| 1 + rng.below(4)).collect();
+            let enc = encoding(&lens);
+            let content = 3 + rng.below(12);
+            let overlap = rng.below(content / 2 + 1);
+            let w = enc.windows(content, overlap);
+            assert_eq!(
+                enc.best_window(&w),
+                brute_best(&enc, &w),
+                "{lens:?} {content} {overlap}"
+            );
+        }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Data flows one way, each arrow one function:
 //! corpus ([`corpus::read_corpus`]) → encoded windows ([`encoding::Encoder::encode`],
-//! [`batch::examples`]) → model ([`model::TokenClassifier::forward_t`]) → tags
+//! [`batch::windows`]) → model ([`model::TokenClassifier::forward_t`]) → tags
 //! ([`decode::viterbi`]) → spans ([`decode::tags_to_entities`]) → metrics
 //! ([`metrics::Evaluation`]) or output.
 

@@ -176,3 +176,56 @@ impl InplaceOp2 for Update<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Tensor};
+
+    /// Two steps against `torch.optim.AdamW` (PyTorch 2.15; lr 1e-3 then 5e-4,
+    /// betas (0.9, 0.999), eps 1e-8, weight decay 0.01 on `p` and 0 on `q`;
+    /// gradients `cp · step` and `cq`), values printed by PyTorch and pasted here.
+    #[test]
+    fn two_steps_match_pytorch() {
+        let dev = Device::Cpu;
+        let p = Var::from_vec(vec![0.5f32, -1.0, 2.0], 3, &dev).unwrap();
+        let q = Var::from_vec(vec![0.25f32, -0.75], 2, &dev).unwrap();
+        let mut opt = AdamW::new(
+            [(p.clone(), true), (q.clone(), false)],
+            AdamWConfig::default(),
+        );
+        let cp = Tensor::new(&[0.1f32, -0.2, 0.3], &dev).unwrap();
+        let cq = Tensor::new(&[-0.5f32, 0.05], &dev).unwrap();
+        let want = [
+            (
+                [4.989950061e-01f32, -9.989899993e-01, 1.998979926e+00],
+                [2.509999871e-01f32, -7.509999871e-01],
+            ),
+            (
+                [4.985099137e-01, -9.985023737e-01, 1.998487353e+00],
+                [2.514999807e-01, -7.515000105e-01],
+            ),
+        ];
+        for (step, (lr, (wp, wq))) in [1e-3, 5e-4].into_iter().zip(want).enumerate() {
+            let loss = ((p.as_tensor() * (&cp * (step + 1) as f64).unwrap())
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                + (q.as_tensor() * &cq).unwrap().sum_all().unwrap())
+            .unwrap();
+            opt.step(&loss.backward().unwrap(), lr, 1.0).unwrap();
+            for (got, want) in [
+                (p.to_vec1::<f32>().unwrap(), wp.to_vec()),
+                (q.to_vec1::<f32>().unwrap(), wq.to_vec()),
+            ] {
+                for (g, w) in got.iter().zip(&want) {
+                    assert!(
+                        (g - w).abs() < 2e-7,
+                        "step {}: {got:?} vs {want:?}",
+                        step + 1
+                    );
+                }
+            }
+        }
+    }
+}

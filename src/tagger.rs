@@ -2,7 +2,7 @@
 
 use candle_core::D;
 
-use crate::batch::{examples, make_batch, sorted_batches};
+use crate::batch::{make_batch, sorted_batches, windows};
 use crate::decode::{tags_to_entities, viterbi};
 use crate::document::Document;
 use crate::encoding::{Encoder, Encoding};
@@ -87,7 +87,7 @@ impl Tagger {
 
     /// Log-probabilities `[word][tag]` for each document's words.
     fn word_scores(&self, encodings: &[Encoding]) -> Result<Vec<Vec<Vec<f32>>>> {
-        let exs = examples(encodings, &self.encoder, self.max_len, self.window_overlap);
+        let exs = windows(encodings, &self.encoder, self.max_len, self.window_overlap);
         // Per example: log-probabilities per position.
         let mut out: Vec<Vec<Vec<f32>>> = vec![Vec::new(); exs.len()];
         let lengths: Vec<usize> = exs.iter().map(|e| e.ids.len()).collect();

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use candle_core::{Tensor, Var};
 
-use crate::batch::{bucketed_batches, examples, make_batch, Example};
+use crate::batch::{bucketed_batches, make_batch, windows, Window};
 use crate::config::TrainConfig;
 use crate::document::Document;
 use crate::error::Result;
@@ -62,7 +62,7 @@ pub fn train(
         .iter()
         .map(|d| tagger.encoder.encode(d, Some(&tagger.labels)))
         .collect::<Result<Vec<_>>>()?;
-    let exs = examples(&encodings, &tagger.encoder, cfg.max_len, cfg.window_overlap);
+    let exs = windows(&encodings, &tagger.encoder, cfg.max_len, cfg.window_overlap);
     let lengths: Vec<usize> = exs.iter().map(|e| e.ids.len()).collect();
     let steps_per_epoch = exs.len().div_ceil(cfg.batch_size);
     let total_steps = steps_per_epoch * cfg.epochs;
@@ -102,7 +102,7 @@ pub fn train(
         let n_batches = batches.len();
         for (bi, idx) in batches.into_iter().enumerate() {
             let t0 = Instant::now();
-            let refs: Vec<&Example> = idx.iter().map(|&i| &exs[i]).collect();
+            let refs: Vec<&Window> = idx.iter().map(|&i| &exs[i]).collect();
             let batch = make_batch(&refs, tagger.encoder.pad)?;
             let lr = schedule(step);
             let loss = self::step(

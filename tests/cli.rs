@@ -235,28 +235,31 @@ fn tag_reads_files_folders_and_stdin_in_order() {
     assert_eq!(v["text"], "Houthis fired missiles at Marib.\nSecond line.");
 }
 
+/// `evaluate --json` of the setup model on `data` with extra flags: the JSON, or stderr.
+fn evaluate_json(st: &Setup, data: &Path, extra: &[&str]) -> Result<Value, String> {
+    let mut args = vec![
+        "evaluate",
+        "--model",
+        s(&st.model),
+        "--data",
+        s(data),
+        "--json",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args, None);
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 #[test]
 fn evaluate_prints_a_table_and_json() {
     let st = setup();
     let dev = st.root.join("train.jsonl");
-    let out = run(
-        &[
-            "evaluate",
-            "--model",
-            s(&st.model),
-            "--data",
-            s(&dev),
-            "--json",
-            "--quiet",
-        ],
-        None,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = evaluate_json(st, &dev, &[]).unwrap();
     for k in ["precision", "recall", "f1"] {
         for part in [&v["micro"], &v["macro"], &v["labels"]["LOCATION"]] {
             let x = part[k].as_f64().unwrap();
@@ -265,6 +268,7 @@ fn evaluate_prints_a_table_and_json() {
     }
     assert_eq!(v["labels"]["LOCATION"]["support"], 9);
     assert!(v["micro"]["f1"].as_f64().unwrap() > 0.9, "{v}");
+    assert!(v["precision"].is_string(), "the precision used is recorded");
     let out = run(
         &[
             "evaluate",
@@ -282,28 +286,134 @@ fn evaluate_prints_a_table_and_json() {
         "{table}"
     );
     // int8 products (inference only) score the overfit model as well as f32.
+    match evaluate_json(st, &dev, &["--precision", "int8"]) {
+        Ok(q) => {
+            assert!(conflict_ner::model::int8::available());
+            assert_eq!(q["precision"], "int8");
+            assert!(q["micro"]["f1"].as_f64().unwrap() > 0.9, "{q}");
+        }
+        Err(err) => {
+            assert!(!conflict_ner::model::int8::available());
+            assert!(err.contains("AVX2 or AVX-512 VNNI"), "{err}");
+        }
+    }
+    let f = evaluate_json(st, &dev, &["--precision", "fp32"]).unwrap();
+    assert_eq!(f["precision"], "fp32");
+}
+
+#[test]
+fn config_files_flags_and_threads() {
+    let st = setup();
+    let cfg = st.root.join("cfg.json");
+    std::fs::write(
+        &cfg,
+        r#"{"epochs": 3, "max_len": 32, "window_overlap": 8, "seed": 9}"#,
+    )
+    .unwrap();
+    let out_dir = st.root.join("from-config");
     let out = run(
         &[
-            "evaluate",
-            "--model",
-            s(&st.model),
-            "--data",
-            s(&dev),
-            "--json",
+            "train",
+            "--train",
+            s(&st.root.join("train.jsonl")),
+            "--base",
+            s(&st.base),
+            "--output",
+            s(&out_dir),
+            "--config",
+            s(&cfg),
+            "--epochs",
+            "1",
             "--quiet",
-            "--precision",
-            "int8",
         ],
         None,
     );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let saved: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("training-config.json")).unwrap(),
+    )
+    .unwrap();
+    // defaults < file < flags
+    assert_eq!(saved["epochs"], 1);
+    assert_eq!(saved["seed"], 9);
+    assert_eq!(saved["max_len"], 32);
+    assert_eq!(saved["batch_size"], 16);
+
+    std::fs::write(&cfg, r#"{"epoch": 3}"#).unwrap();
+    let out = run(
+        &[
+            "train",
+            "--train",
+            s(&st.root.join("train.jsonl")),
+            "--base",
+            s(&st.base),
+            "--output",
+            s(&st.root.join("typo")),
+            "--config",
+            s(&cfg),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    if conflict_ner::model::int8::available() {
-        assert!(out.status.success(), "{err}");
-        let q: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(q["micro"]["f1"].as_f64().unwrap() > 0.9, "{q}");
-    } else {
-        assert!(err.contains("AVX-512 VNNI"), "{err}");
+    assert!(
+        err.contains("cfg.json") && err.contains("unknown field `epoch`"),
+        "{err}"
+    );
+    assert!(!st.root.join("typo").exists());
+
+    let out = run(
+        &["--threads", "0", "tag", "--model", s(&st.model)],
+        Some(""),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--threads must be at least 1"));
+}
+
+#[test]
+fn corpus_build_writes_the_three_splits() {
+    let st = setup();
+    let src = st.root.join("markup");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut body = String::from("%% conflict: x | countries: A\n\n");
+    for i in 1..=20 {
+        body.push_str(&format!(
+            "@@ doc x-{i:03} | style: log\n[Goma](LOCATION) fell, day {i}.\n\n"
+        ));
     }
+    std::fs::write(src.join("x.md"), body).unwrap();
+    std::fs::write(
+        src.join("splits.json"),
+        r#"{"held_out": [], "dev_ratio": 0.1, "test_ratio": 0.1}"#,
+    )
+    .unwrap();
+    let out_dir = st.root.join("built");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = run(&["corpus", "build", s(&src), "--out", s(&out_dir)], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = |f: &str| {
+        std::fs::read_to_string(out_dir.join(f))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        (
+            count("train.jsonl"),
+            count("dev.jsonl"),
+            count("test.jsonl")
+        ),
+        (16, 2, 2)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("20 documents in all"));
 }
 
 #[test]

@@ -190,7 +190,7 @@ fn one_step_changes_every_parameter() {
         .iter()
         .map(|d| tagger.encoder.encode(d, Some(&tagger.labels)).unwrap())
         .collect();
-    let exs = conflict_ner::batch::examples(&enc, &tagger.encoder, 32, 8);
+    let exs = conflict_ner::batch::windows(&enc, &tagger.encoder, 32, 8);
     let refs: Vec<_> = exs.iter().collect();
     let batch = conflict_ner::batch::make_batch(&refs, tagger.encoder.pad).unwrap();
     let loss = masked_cross_entropy(
@@ -306,4 +306,37 @@ fn a_document_three_windows_long_keeps_its_tail_entity() {
         surfaces(&pred).last().unwrap(),
         &("Kharkiv".to_string(), "LOCATION".to_string())
     );
+}
+
+#[test]
+fn early_stopping_keeps_the_best_weights() {
+    let docs = fixture_docs();
+    let root = std::env::temp_dir().join(format!("conflict-ner-early-{}", std::process::id()));
+    let base = root.join("base");
+    write_tiny_base(&base, &texts(&docs), 0.0, 1);
+    // A learning rate high enough that dev F1 falls after it peaks.
+    for lr in [5e-2, 1e-1, 2e-1, 5e-1] {
+        let cfg = TrainConfig {
+            epochs: 40,
+            lr,
+            eval_every: 1,
+            patience: 3,
+            warmup_ratio: 0.0,
+            ..overfit_config(11)
+        };
+        let mut tagger = load_base(&base, &labels_of(&docs), &cfg).unwrap();
+        let report = train(&mut tagger, &cfg, &docs, Some(&docs), &mut ()).unwrap();
+        let last = report.evaluations.last().unwrap();
+        if last.step == report.best_step {
+            continue;
+        }
+        let best = report.best_dev_micro_f1.unwrap();
+        assert!(report.stopped_early);
+        assert!(last.dev.as_ref().unwrap().micro.f1 < best);
+        // The tagger holds the kept step's weights: it scores that step's F1 again.
+        let again = tagger.evaluate(&docs, &mut |_| {}).unwrap().micro.f1;
+        assert_eq!(again, best, "lr {lr}");
+        return;
+    }
+    panic!("no run peaked before its last evaluation");
 }

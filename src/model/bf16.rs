@@ -200,7 +200,7 @@ pub(super) fn tasks(tiles: usize, panels: usize) -> Vec<(usize, usize)> {
 
 /// How the product meets what is already in `c`.
 #[derive(Clone, Copy)]
-pub enum Init<'a> {
+pub enum Store<'a> {
     /// `c = A·B`.
     Zero,
     /// `c = A·B + bias` (bias has `n` values, added to every row).
@@ -212,7 +212,7 @@ pub enum Init<'a> {
 /// `C = A·B` into row-major `c` (`m × n`, row stride `n`), per `init`.
 ///
 /// Panics if the shapes disagree or the CPU lacks AVX-512 BF16 ([`available`]).
-pub fn matmul(a: &PackedA, b: &PackedB, c: &mut [f32], init: Init) {
+pub fn matmul(a: &PackedA, b: &PackedB, c: &mut [f32], init: Store) {
     assert!(c.len() >= a.m * b.n, "bf16 matmul: output too small");
     // SAFETY: c holds m × n initialised values.
     unsafe { run(a, b, c.as_mut_ptr(), init, &|_: &mut [f32]| {}) }
@@ -229,7 +229,7 @@ pub fn matmul_new(
 ) -> Vec<f32> {
     let len = a.m * b.n;
     let mut c: Vec<std::mem::MaybeUninit<f32>> = Vec::with_capacity(len);
-    let init = bias.map_or(Init::Zero, Init::Bias);
+    let init = bias.map_or(Store::Zero, Store::Bias);
     // SAFETY: MaybeUninit needs no initialisation; `run` writes every element
     // (Zero/Bias) before reading any, so the buffer is then a valid Vec<f32>.
     unsafe {
@@ -248,7 +248,7 @@ unsafe fn run(
     a: &PackedA,
     b: &PackedB,
     c: *mut f32,
-    init: Init,
+    init: Store,
     post: &(dyn Fn(&mut [f32]) + Sync),
 ) {
     assert_eq!(a.k, b.k, "bf16 matmul: inner dimensions differ");
@@ -280,10 +280,10 @@ unsafe fn run(
                         // and this task wrote its block (first k block) before reading it.
                         let d = unsafe { c_ptr.0.add((t * MR + r) * n + p * NR) };
                         match init {
-                            Init::Zero if first => unsafe {
+                            Store::Zero if first => unsafe {
                                 std::ptr::copy_nonoverlapping(o.as_ptr(), d, cols)
                             },
-                            Init::Bias(bias) if first => {
+                            Store::Bias(bias) if first => {
                                 for (j, (&v, &bb)) in
                                     o[..cols].iter().zip(&bias[p * NR..]).enumerate()
                                 {
@@ -372,13 +372,13 @@ mod tests {
             let pa = PackedA::pack(&a, m, k, k, 1);
             let pb = PackedB::pack(&b, k, n, n, 1);
             let mut c = vec![7f32; m * n];
-            matmul(&pa, &pb, &mut c, Init::Bias(&bias));
+            matmul(&pa, &pb, &mut c, Store::Bias(&bias));
             // The allocating form (no zero fill) with a post-op gives the same.
             let fresh = matmul_new(&pa, &pb, Some(&bias), &|r: &mut [f32]| {
                 r.iter_mut().for_each(|v| *v *= 2.0)
             });
             assert!(fresh.iter().zip(&c).all(|(f, c)| *f == 2.0 * c));
-            matmul(&pa, &pb, &mut c, Init::Accumulate);
+            matmul(&pa, &pb, &mut c, Store::Accumulate);
             for i in 0..m * n {
                 let w = 2.0 * want[i] + (i % n) as f32;
                 assert!(
@@ -394,10 +394,10 @@ mod tests {
                 &pa,
                 &PackedB::pack_transposed(&wt, n, k),
                 &mut c2,
-                Init::Zero,
+                Store::Zero,
             );
             let mut c3 = vec![0f32; m * n];
-            matmul(&pa, &pb, &mut c3, Init::Zero);
+            matmul(&pa, &pb, &mut c3, Store::Zero);
             assert_eq!(c2, c3);
         }
     }

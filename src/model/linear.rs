@@ -8,7 +8,7 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Shape, Tensor};
 use gemm::{gemm, Parallelism};
 use rayon::prelude::*;
 
-use super::bf16::{self, Init as Acc, PackedA, PackedB};
+use super::bf16::{self, PackedA, PackedB, Store};
 use super::gelu::{gelu, gelu_in_place};
 use super::int8::{self, PackedW, QuantA};
 use super::params::{Init, Params};
@@ -146,7 +146,7 @@ fn product(
     b: &[f32],
     (b_rs, b_cs): (usize, usize),
     c: &mut [f32],
-    acc: Acc,
+    acc: Store,
 ) {
     // Int8 is for packed inference; elsewhere it means the fastest float path.
     let bf16 = match precision {
@@ -160,9 +160,9 @@ fn product(
         return bf16::matmul(&pa, &pb, c, acc);
     }
     let read_dst = match acc {
-        Acc::Zero => false,
-        Acc::Accumulate => true,
-        Acc::Bias(bias) => {
+        Store::Zero => false,
+        Store::Accumulate => true,
+        Store::Bias(bias) => {
             c.par_chunks_mut(n)
                 .for_each(|row| row.copy_from_slice(&bias[..n]));
             true
@@ -235,7 +235,7 @@ impl CustomOp3 for LinearOp {
             w,
             (1, inp),
             &mut y,
-            Acc::Bias(b),
+            Store::Bias(b),
         );
         Ok((CpuStorage::F32(y), Shape::from((rows, out))))
     }
@@ -264,7 +264,7 @@ impl CustomOp3 for LinearOp {
                         w,
                         (inp, 1),
                         &mut dx,
-                        Acc::Zero,
+                        Store::Zero,
                     );
                     // dw = gᵀ · x
                     let mut dw = vec![0f32; out * inp];
@@ -276,7 +276,7 @@ impl CustomOp3 for LinearOp {
                         x,
                         (inp, 1),
                         &mut dw,
-                        Acc::Zero,
+                        Store::Zero,
                     );
                     (dx, dw, column_sums(g, out))
                 })
