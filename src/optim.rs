@@ -186,6 +186,7 @@ mod tests {
     /// betas (0.9, 0.999), eps 1e-8, weight decay 0.01 on `p` and 0 on `q`;
     /// gradients `cp · step` and `cq`), values printed by PyTorch and pasted here.
     #[test]
+    #[allow(clippy::excessive_precision)] // PyTorch's printout, pasted as is
     fn two_steps_match_pytorch() {
         let dev = Device::Cpu;
         let p = Var::from_vec(vec![0.5f32, -1.0, 2.0], 3, &dev).unwrap();
