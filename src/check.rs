@@ -1,13 +1,14 @@
-//! Corpus validation: hard errors, annotation-consistency warnings and statistics.
-//! Unlike the readers, which stop at the first problem, `check` reports them all.
+//! Corpus checks: every problem the readers and the shared validator find (all
+//! of them, not only the first), plus what is `check`'s own: annotation
+//! consistency warnings, near-duplicate documents and statistics.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::document::{char_byte_starts, Document, Entity};
+use crate::corpus::{scan_corpus, At, Origin, Problem, ReadOptions, ReadReport, Rules};
+use crate::document::{char_byte_starts, Document};
 use crate::error::Result;
 
 /// How serious a finding is: errors fail the check (exit 1), warnings do not.
@@ -18,12 +19,16 @@ pub enum Severity {
     Warning,
 }
 
-/// One problem, located by file, line (1-based; 0 when corpus-wide) and document.
+/// One problem, located by file, line (1-based; 0 when corpus-wide or when the
+/// format has no lines), task (Label Studio) and document.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub severity: Severity,
     pub path: String,
     pub line: usize,
+    /// The 1-based task of a Label Studio export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<usize>,
     pub doc: String,
     pub message: String,
 }
@@ -46,6 +51,9 @@ pub struct CheckReport {
     pub total: FileStats,
     /// Highest word-5-gram Jaccard similarity between two documents: (doc, doc, similarity).
     pub most_similar: Option<(String, String, f64)>,
+    /// What each reader read and ignored, one per path.
+    #[serde(skip)]
+    pub reads: Vec<ReadReport>,
 }
 
 impl CheckReport {
@@ -65,66 +73,100 @@ pub struct CheckOptions {
     pub labels: Option<Vec<String>>,
     /// Jaccard similarity (word 5-grams) at or above which two documents are near-duplicates.
     pub near_duplicate: f64,
+    /// How to read the files (format, scheme...).
+    pub read: ReadOptions,
+}
+
+impl Default for CheckOptions {
+    /// Any label, near-duplicates at 0.5, formats from the paths.
+    fn default() -> Self {
+        CheckOptions {
+            labels: None,
+            near_duplicate: 0.5,
+            read: ReadOptions::default(),
+        }
+    }
 }
 
 struct Located {
-    path: String,
-    line: usize,
+    origin: Origin,
     doc: Document,
 }
 
-/// Checks JSONL corpus files (one document per line).
+fn place(origin: &Origin) -> (usize, Option<usize>) {
+    match origin.at {
+        At::Line(l) => (l, None),
+        At::Task(t) => (0, Some(t)),
+        At::File => (0, None),
+    }
+}
+
+fn error_finding(p: Problem) -> Finding {
+    let (line, task) = place(&Origin {
+        path: p.path.clone(),
+        at: p.at,
+    });
+    Finding {
+        severity: Severity::Error,
+        path: p.path.display().to_string(),
+        line,
+        task,
+        doc: p.doc,
+        message: p.message,
+    }
+}
+
+/// Checks corpus files (or BRAT folders) of any readable format together.
+/// Fails only when a path cannot be read at all (I/O, unknown format).
 pub fn check_files(paths: &[&Path], opts: &CheckOptions) -> Result<CheckReport> {
     let mut report = CheckReport::default();
     let mut docs: Vec<Located> = Vec::new();
-    let mut ids: HashMap<String, (String, usize)> = HashMap::new();
+    let rules = Rules {
+        word_boundaries: true,
+        labels: opts.labels.clone(),
+        non_empty_text: true,
+    };
+    // First place of each id, with the path it was read under.
+    let mut ids: HashMap<String, (&Path, String)> = HashMap::new();
     for path in paths {
-        let content = crate::corpus::read_text(path)?;
-        let p = path.display().to_string();
+        let (corpus, problems) = scan_corpus(path, &opts.read, &rules)?;
+        report
+            .findings
+            .extend(problems.into_iter().map(error_finding));
         let mut stats = FileStats {
-            path: p.clone(),
+            path: path.display().to_string(),
             ..Default::default()
         };
-        for (i, line) in content.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let mut err = |doc: &str, m: String| {
-                report.findings.push(Finding {
+        for (doc, origin) in corpus.documents.into_iter().zip(corpus.origins) {
+            let (line, task) = place(&origin);
+            let here = match task {
+                Some(t) => format!("{}: task {t}", origin.path.display()),
+                None => format!("{}:{line}", origin.path.display()),
+            };
+            match ids.get(&doc.id) {
+                // Duplicates within one file are the reader's to report.
+                Some((first_path, first)) if first_path != path => report.findings.push(Finding {
                     severity: Severity::Error,
-                    path: p.clone(),
-                    line: i + 1,
-                    doc: doc.into(),
-                    message: m,
-                })
-            };
-            let Some(doc) = parse_line(line, &mut err) else {
-                continue;
-            };
-            if let Some((fp, fl)) = ids.get(&doc.id) {
-                err(
-                    &doc.id,
-                    format!("duplicate id {:?} (first at {fp}:{fl})", doc.id),
-                );
-            } else {
-                ids.insert(doc.id.clone(), (p.clone(), i + 1));
+                    path: origin.path.display().to_string(),
+                    line,
+                    task,
+                    doc: doc.id.clone(),
+                    message: format!("duplicate id {:?} (first at {first})", doc.id),
+                }),
+                Some(_) => {}
+                None => {
+                    ids.insert(doc.id.clone(), (*path, here));
+                }
             }
-            if doc.text.trim().is_empty() {
-                err(&doc.id, "empty document".into());
-            }
-            check_spans(&doc, opts, &mut err);
             stats.documents += 1;
             stats.words += doc.text.split_whitespace().count();
             stats.entities += doc.entities.len();
             for e in &doc.entities {
                 *stats.labels.entry(e.label.clone()).or_default() += 1;
             }
-            docs.push(Located {
-                path: p.clone(),
-                line: i + 1,
-                doc,
-            });
+            docs.push(Located { origin, doc });
         }
+        report.reads.push(corpus.report);
         report.total.documents += stats.documents;
         report.total.words += stats.words;
         report.total.entities += stats.entities;
@@ -139,117 +181,15 @@ pub fn check_files(paths: &[&Path], opts: &CheckOptions) -> Result<CheckReport> 
     Ok(report)
 }
 
-fn parse_line(line: &str, err: &mut impl FnMut(&str, String)) -> Option<Document> {
-    let v: Value = match serde_json::from_str(line) {
-        Ok(v) => v,
-        Err(e) => {
-            err("", format!("invalid JSON: {e}"));
-            return None;
-        }
-    };
-    let id = match v.get("id") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => {
-            err("", "missing string \"id\"".into());
-            return None;
-        }
-    };
-    let Some(text) = v.get("text").and_then(Value::as_str) else {
-        err(&id, "missing string \"text\"".into());
-        return None;
-    };
-    let mut entities = Vec::new();
-    for e in v
-        .get("entities")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let (s, t, l) = (
-            e.get("start").and_then(Value::as_i64),
-            e.get("end").and_then(Value::as_i64),
-            e.get("label").and_then(Value::as_str),
-        );
-        match (s, t, l) {
-            (Some(s), Some(t), Some(l)) if s >= 0 && t >= 0 => {
-                entities.push(Entity::new(s as usize, t as usize, l))
-            }
-            _ => err(
-                &id,
-                format!("entity {e} needs non-negative integer start, end and a string label"),
-            ),
-        }
-    }
-    Some(Document {
-        id,
-        text: text.to_string(),
-        entities,
-    })
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '$' | '€' | '£' | '%')
-}
-
-fn check_spans(doc: &Document, opts: &CheckOptions, err: &mut impl FnMut(&str, String)) {
-    let chars: Vec<char> = doc.text.chars().collect();
-    let mut spans: Vec<&Entity> = Vec::new();
-    for e in &doc.entities {
-        let at = format!("span {}..{} ({})", e.start, e.end, e.label);
-        if e.start > e.end {
-            err(&doc.id, format!("{at} is reversed"));
-            continue;
-        }
-        if e.start == e.end {
-            err(&doc.id, format!("{at} is empty"));
-            continue;
-        }
-        if e.end > chars.len() {
-            err(
-                &doc.id,
-                format!(
-                    "{at} is out of range: the text has {} code points",
-                    chars.len()
-                ),
-            );
-            continue;
-        }
-        let surface: String = chars[e.start..e.end].iter().collect();
-        let (first, last) = (chars[e.start], chars[e.end - 1]);
-        // An abbreviation's trailing period belongs to the span (`U.S.`).
-        let abbrev = last == '.' && surface.chars().filter(|&c| c == '.').count() >= 2;
-        if !is_word_char(first) || !(is_word_char(last) || abbrev) {
-            err(
-                &doc.id,
-                format!("{at} {surface:?} starts or ends on whitespace or punctuation"),
-            );
-        }
-        if let Some(labels) = &opts.labels {
-            if !labels.contains(&e.label) {
-                err(
-                    &doc.id,
-                    format!(
-                        "{at} {surface:?}: label {:?} is not in the declared set ({})",
-                        e.label,
-                        labels.join(", ")
-                    ),
-                );
-            }
-        }
-        spans.push(e);
-    }
-    spans.sort_by_key(|e| (e.start, e.end));
-    for w in spans.windows(2) {
-        if w[1].start < w[0].end {
-            err(
-                &doc.id,
-                format!(
-                    "span {}..{} ({}) overlaps span {}..{} ({})",
-                    w[1].start, w[1].end, w[1].label, w[0].start, w[0].end, w[0].label
-                ),
-            );
-        }
+fn warning(m: String, at: Option<&Located>) -> Finding {
+    let (line, task) = at.map_or((0, None), |d| place(&d.origin));
+    Finding {
+        severity: Severity::Warning,
+        path: at.map_or(String::new(), |d| d.origin.path.display().to_string()),
+        line,
+        task,
+        doc: at.map_or(String::new(), |d| d.doc.id.clone()),
+        message: m,
     }
 }
 
@@ -281,26 +221,16 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
                 .push(d.doc.id.clone());
         }
     }
-    let warn = |findings: &mut Vec<Finding>, m: String, at: Option<&Located>| {
-        findings.push(Finding {
-            severity: Severity::Warning,
-            path: at.map_or(String::new(), |d| d.path.clone()),
-            line: at.map_or(0, |d| d.line),
-            doc: at.map_or(String::new(), |d| d.doc.id.clone()),
-            message: m,
-        })
-    };
     for (text, labels) in &by_text {
         if labels.len() > 1 {
             let parts: Vec<String> = labels
                 .iter()
                 .map(|(l, ids)| format!("{l} ×{} (e.g. {})", ids.len(), ids[0]))
                 .collect();
-            warn(
-                findings,
+            findings.push(warning(
                 format!("{text:?} carries different labels: {}", parts.join(", ")),
                 None,
-            );
+            ));
         }
     }
     // Untagged occurrences, at word boundaries, outside every entity.
@@ -336,11 +266,10 @@ fn consistency(docs: &[Located], findings: &mut Vec<Finding>) {
                 .map(|(l, ids)| format!("{l} ×{}", ids.len()))
                 .collect();
             let more = if count > where_.len() { ", ..." } else { "" };
-            warn(
-                findings,
+            findings.push(warning(
                 format!("{text:?} is tagged elsewhere ({}) but appears {count} time(s) untagged (at {}{more})", l.join(", "), where_.join(", ")),
                 first,
-            );
+            ));
         }
     }
 }
@@ -399,16 +328,13 @@ fn near_duplicates(
                 best = Some((docs[i].doc.id.clone(), docs[j].doc.id.clone(), jac));
             }
             if jac >= threshold {
-                findings.push(Finding {
-                    severity: Severity::Warning,
-                    path: docs[j].path.clone(),
-                    line: docs[j].line,
-                    doc: docs[j].doc.id.clone(),
-                    message: format!(
+                findings.push(warning(
+                    format!(
                         "near-duplicate of {:?} (word 5-gram Jaccard {jac:.2})",
                         docs[i].doc.id
                     ),
-                });
+                    Some(&docs[j]),
+                ));
             }
         }
     }

@@ -20,6 +20,17 @@ pub enum Error {
         line: usize,
         message: String,
     },
+    /// A corpus record that has no line of its own (a task of a JSON array) is malformed.
+    #[error("{path}: task {task}: {message}")]
+    Task {
+        path: PathBuf,
+        /// 1-based position of the task in the file's array.
+        task: usize,
+        message: String,
+    },
+    /// A corpus file or folder as a whole cannot be read (unknown format, missing pair file...).
+    #[error("{path}: {message}")]
+    Corpus { path: PathBuf, message: String },
     /// A JSON document failed to parse.
     #[error("{path}:{line}: invalid JSON: {source}")]
     Json {
@@ -73,6 +84,14 @@ impl Error {
         Error::Data {
             path: path.into(),
             line,
+            message: message.into(),
+        }
+    }
+
+    /// An error about a corpus file or folder as a whole.
+    pub fn corpus(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Corpus {
+            path: path.into(),
             message: message.into(),
         }
     }

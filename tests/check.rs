@@ -41,6 +41,7 @@ fn reports_every_error_with_its_line() {
     let opts = CheckOptions {
         labels: Some(vec!["LOCATION".into(), "ARMED_GROUP".into()]),
         near_duplicate: 0.5,
+        ..Default::default()
     };
     let r = check_files(&[&a, &b], &opts).unwrap();
     let errors: Vec<String> = r
@@ -98,6 +99,7 @@ fn warns_on_inconsistent_annotation_and_near_duplicates() {
         &CheckOptions {
             labels: None,
             near_duplicate: 0.5,
+            ..Default::default()
         },
     )
     .unwrap();

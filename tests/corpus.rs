@@ -71,6 +71,7 @@ fn shipped_corpus_passes_check_and_meets_its_targets() {
         &CheckOptions {
             labels: Some(labels.clone()),
             near_duplicate: 0.5,
+            ..Default::default()
         },
     )
     .unwrap();

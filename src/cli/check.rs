@@ -5,9 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use conflict_ner::check::{check_files, CheckOptions, Severity};
 
+use super::FormatArgs;
+
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// JSONL corpus files to validate together (ids must be unique across them).
+    /// Corpus files (or BRAT folders) of any readable format, validated together
+    /// (ids must be unique across them).
     #[arg(required = true)]
     corpus: Vec<PathBuf>,
     /// Declared labels: a comma-separated list, or a file with one label per line
@@ -20,6 +23,8 @@ pub struct CheckArgs {
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    format: FormatArgs,
 }
 
 fn declared_labels(a: &CheckArgs) -> anyhow::Result<Option<Vec<String>>> {
@@ -55,13 +60,19 @@ fn declared_labels(a: &CheckArgs) -> anyhow::Result<Option<Vec<String>>> {
     }
 }
 
-pub fn run(a: CheckArgs) -> anyhow::Result<()> {
+pub fn run(a: CheckArgs, quiet: bool) -> anyhow::Result<()> {
     let opts = CheckOptions {
         labels: declared_labels(&a)?,
         near_duplicate: a.near_duplicate,
+        read: a.format.options(),
     };
     let paths: Vec<&Path> = a.corpus.iter().map(PathBuf::as_path).collect();
     let report = check_files(&paths, &opts)?;
+    if !quiet {
+        for r in &report.reads {
+            eprintln!("{r}");
+        }
+    }
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -71,11 +82,14 @@ pub fn run(a: CheckArgs) -> anyhow::Result<()> {
             } else {
                 "warning"
             };
-            let loc = match (f.path.as_str(), f.line) {
-                ("", _) => String::new(),
-                (p, l) => format!("{p}:{l}: "),
+            let loc = match (f.path.as_str(), f.line, f.task) {
+                ("", _, _) => String::new(),
+                (p, _, Some(t)) => format!("{p}: task {t}: "),
+                (p, 0, None) => format!("{p}: "),
+                (p, l, None) => format!("{p}:{l}: "),
             };
-            let doc = if f.doc.is_empty() {
+            // A CoNLL sentence's id is its place, already printed.
+            let doc = if f.doc.is_empty() || f.doc == format!("{}:{}", f.path, f.line) {
                 String::new()
             } else {
                 format!("{}: ", f.doc)

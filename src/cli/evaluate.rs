@@ -39,7 +39,7 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
     let mut tagger = load_tagger(&a.model)?;
     let precision = super::resolve_inference_precision(a.precision, quiet)?;
     tagger.set_precision(precision);
-    let mut gold = a.format.read(&a.data)?;
+    let mut gold = a.format.read(&a.data, quiet)?;
     if gold.is_empty() {
         anyhow::bail!("{}: no documents to evaluate on", a.data.display());
     }

@@ -1,6 +1,7 @@
 //! Command-line arguments and dispatch. Usage errors exit 2 (clap), run failures 1.
 
 mod check;
+mod convert;
 mod corpus;
 mod evaluate;
 mod progress;
@@ -35,6 +36,9 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Validate corpus files: errors, annotation-consistency warnings and statistics.
     Check(check::CheckArgs),
+    /// Convert labelled corpora between formats (jsonl, conll, brat, label-studio, doccano, csv).
+    #[command(long_about = convert::LONG_ABOUT)]
+    Convert(convert::ConvertArgs),
     /// Corpus tools.
     #[command(subcommand)]
     Corpus(corpus::CorpusCommand),
@@ -59,7 +63,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Command::Train(a) => train::run(*a, args.quiet),
         Command::Tag(a) => tag::run(a, args.quiet),
         Command::Evaluate(a) => evaluate::run(a, args.quiet),
-        Command::Check(a) => check::run(a),
+        Command::Check(a) => check::run(a, args.quiet),
+        Command::Convert(a) => convert::run(a, args.quiet),
         Command::Corpus(c) => corpus::run(c),
     }
 }
@@ -78,23 +83,66 @@ fn resolve_inference_precision(
     Ok(resolved.precision)
 }
 
-/// Corpus format and tagging-scheme options shared by commands that read labelled data.
+/// How to read labelled corpora, shared by every command that reads them
+/// (`train`, `evaluate`, `check`, `convert`), except the tag scheme.
 #[derive(clap::Args, Debug, Clone)]
-pub struct FormatArgs {
-    /// Corpus format: jsonl or conll (default: from the file extension).
+pub struct SourceArgs {
+    /// Corpus format: jsonl (also doccano, prodigy), label-studio, brat or conll
+    /// [default: from the path: .jsonl → jsonl; .json → label-studio when it holds a
+    /// JSON array, else jsonl; .conll/.iob/.bio/.bioes/.tsv/.conllu → conll; .ann or a
+    /// folder → brat; a .txt corpus needs --format conll].
     #[arg(long)]
     format: Option<conflict_ner::corpus::Format>,
+    /// Label Studio: read the annotation completed by this user (id or email)
+    /// instead of the latest one that is not cancelled.
+    #[arg(long)]
+    annotator: Option<String>,
+    /// BRAT entities of several fragments: error (stop), span (one span from the
+    /// first start to the last end) or skip (drop and count).
+    #[arg(long, default_value = "error")]
+    brat_fragments: conflict_ner::corpus::Fragments,
+    /// CoNLL-U / INCEpTION: the 1-based column that holds the entity tag (comment
+    /// lines skipped, token in column 2 after a word id) [default: the last column].
+    #[arg(long)]
+    tag_column: Option<usize>,
+}
+
+impl SourceArgs {
+    fn options(
+        &self,
+        scheme: Option<conflict_ner::label::Scheme>,
+    ) -> conflict_ner::corpus::ReadOptions {
+        conflict_ner::corpus::ReadOptions {
+            format: self.format,
+            scheme,
+            annotator: self.annotator.clone(),
+            brat_fragments: self.brat_fragments,
+            tag_column: self.tag_column,
+        }
+    }
+}
+
+/// Corpus reading options and the input tag scheme, for `train`, `evaluate` and `check`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct FormatArgs {
+    #[command(flatten)]
+    source: SourceArgs,
     /// Tag scheme of column files: IOB1, IOB2 or BIOES (default: detected).
     #[arg(long)]
     scheme: Option<conflict_ner::label::Scheme>,
 }
 
 impl FormatArgs {
-    fn read(&self, path: &Path) -> anyhow::Result<Vec<conflict_ner::Document>> {
-        Ok(conflict_ner::corpus::read_corpus(
-            path,
-            self.format,
-            self.scheme,
-        )?)
+    fn options(&self) -> conflict_ner::corpus::ReadOptions {
+        self.source.options(self.scheme)
+    }
+
+    /// Reads a corpus and prints, unless `quiet`, one stderr line of what was read and ignored.
+    fn read(&self, path: &Path, quiet: bool) -> anyhow::Result<Vec<conflict_ner::Document>> {
+        let corpus = conflict_ner::corpus::read_corpus(path, &self.options())?;
+        if !quiet {
+            eprintln!("{}", corpus.report);
+        }
+        Ok(corpus.documents)
     }
 }

@@ -125,11 +125,15 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let mut protected = vec![a.base.as_path(), a.train.as_path()];
     protected.extend(a.dev.as_deref());
     check_output(&a.output, a.overwrite, &protected)?;
-    let train_docs = a.format.read(&a.train)?;
+    let train_docs = a.format.read(&a.train, quiet)?;
     if train_docs.is_empty() {
         anyhow::bail!("{}: no documents", a.train.display());
     }
-    let dev_docs = a.dev.as_ref().map(|p| a.format.read(p)).transpose()?;
+    let dev_docs = a
+        .dev
+        .as_ref()
+        .map(|p| a.format.read(p, quiet))
+        .transpose()?;
     let labels = LabelSet::new(
         train_docs
             .iter()

@@ -225,17 +225,26 @@ pub fn split(docs: Vec<SourceDoc>, plan: &SplitPlan) -> BTreeMap<&'static str, V
     out
 }
 
-/// Serialises source documents as JSONL lines (entity text filled in; `conflict`
-/// and `style` kept as extra fields, which readers ignore).
+/// Serialises source documents as JSONL lines through the JSONL writer (entity
+/// text filled in; `conflict` and `style` kept as extra fields, which readers ignore).
 pub fn to_jsonl(docs: &[SourceDoc]) -> String {
-    let mut s = String::new();
-    for d in docs {
-        let mut d = d.clone();
-        d.doc.fill_entity_text();
-        s.push_str(&serde_json::to_string(&d).unwrap_or_default());
-        s.push('\n');
+    #[derive(Serialize)]
+    struct Provenance<'a> {
+        conflict: &'a str,
+        style: &'a str,
     }
-    s
+    let mut out = Vec::new();
+    for d in docs {
+        let extra = Provenance {
+            conflict: &d.conflict,
+            style: &d.style,
+        };
+        // Writing into memory cannot fail: every value here serialises.
+        if super::write_jsonl_line(&mut out, &d.doc, &extra).is_err() {
+            break;
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
