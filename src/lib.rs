@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod model;
 pub mod model_dir;
 pub mod optim;
+pub mod page;
 pub mod prediction;
 pub mod report;
 pub mod rng;

@@ -333,3 +333,200 @@ fn evaluate_refuses_an_empty_corpus_and_names_unknown_gold_labels() {
     assert_eq!(v["labels"]["LOCATION"]["support"], 1);
     assert_eq!(eval(&["--map", "LOC"]).status.code(), Some(2));
 }
+
+/// The fixture's texts plus an astral-character and a markup-laden document,
+/// as JSONL input for `tag`.
+fn format_input() -> String {
+    let mut texts = texts(&fixture_docs());
+    texts.push("🇺🇦 UNHCR said 1.2 million people fled Darfur; 𝐀 <script>alert(1)</script>".into());
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"id": format!("d{i}"), "text": t}).to_string() + "\n")
+        .collect()
+}
+
+/// (id, start, end, label, text) of every entity in JSONL `tag` output.
+fn jsonl_entities(out: &std::process::Output) -> Vec<(String, usize, usize, String, String)> {
+    let mut v = Vec::new();
+    for d in lines(out) {
+        for e in d["entities"].as_array().unwrap() {
+            v.push((
+                d["id"].as_str().unwrap().to_string(),
+                e["start"].as_u64().unwrap() as usize,
+                e["end"].as_u64().unwrap() as usize,
+                e["label"].as_str().unwrap().to_string(),
+                e["text"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    v
+}
+
+#[test]
+fn every_output_format_carries_the_same_entities() {
+    let input = format_input();
+    let base = tag(&[], input.as_bytes());
+    assert!(
+        base.status.success(),
+        "{}",
+        String::from_utf8_lossy(&base.stderr)
+    );
+    let want = jsonl_entities(&base);
+    assert!(want.len() >= 5, "the test model finds entities: {want:?}");
+    let texts: std::collections::HashMap<String, String> = lines(&base)
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap().into(),
+                d["text"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+
+    // csv: one row per entity, FIGURE value columns from the JSONL value.
+    let csv_out = tag(&["--format", "csv"], input.as_bytes());
+    assert!(csv_out.status.success());
+    let mut r = csv::Reader::from_reader(&csv_out.stdout[..]);
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["id", "start", "end", "label", "text", "score", "low", "high", "unit", "approx"]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|x| {
+            (
+                x[0].to_string(),
+                x[1].parse().unwrap(),
+                x[2].parse().unwrap(),
+                x[3].to_string(),
+                x[4].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
+    let values: Vec<(String, String)> = lines(&base)
+        .iter()
+        .flat_map(|d| d["entities"].as_array().unwrap().clone())
+        .map(|e| match e.get("value") {
+            Some(v) if !v.is_null() => (
+                v["low"].to_string().replace("null", ""),
+                v["approx"].to_string(),
+            ),
+            _ => (String::new(), String::new()),
+        })
+        .collect();
+    let csv_values: Vec<(String, String)> = rows
+        .iter()
+        .map(|x| (x[6].to_string(), x[9].to_string()))
+        .collect();
+    assert_eq!(csv_values, values);
+
+    // brat: a folder read back with exact offsets.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("brat");
+    let b = tag(
+        &["--format", "brat", "--output", s(&folder)],
+        input.as_bytes(),
+    );
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let opts = conflict_ner::corpus::ReadOptions::default();
+    let back = conflict_ner::corpus::read_documents(&folder, &opts).unwrap();
+    let mut got: Vec<_> = back
+        .iter()
+        .flat_map(|d| {
+            d.entities.iter().map(|e| {
+                let id = d.id.rsplit('/').next().unwrap().to_string();
+                (
+                    id,
+                    e.start,
+                    e.end,
+                    e.label.clone(),
+                    d.slice(e.start, e.end).unwrap().to_string(),
+                )
+            })
+        })
+        .collect();
+    got.sort();
+    let mut sorted = want.clone();
+    sorted.sort();
+    assert_eq!(got, sorted);
+    let again = tag(
+        &["--format", "brat", "--output", s(&folder)],
+        input.as_bytes(),
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "a non-empty folder needs --overwrite"
+    );
+    let no_dir = tag(&["--format", "brat"], input.as_bytes());
+    assert!(String::from_utf8_lossy(&no_dir.stderr).contains("--output DIR"));
+
+    // label-studio: predictions with UTF-16 offsets and scores.
+    let ls = tag(&["--format", "label-studio"], input.as_bytes());
+    let tasks: Value = serde_json::from_slice(&ls.stdout).unwrap();
+    let mut got = Vec::new();
+    for t in tasks.as_array().unwrap() {
+        let id = t["data"]["id"].as_str().unwrap().to_string();
+        let text = &texts[&id];
+        let cp = |u16_off: u64| {
+            let mut n = 0u64;
+            text.chars()
+                .take_while(|c| {
+                    let ok = n < u16_off;
+                    n += c.len_utf16() as u64;
+                    ok
+                })
+                .count()
+        };
+        let p = &t["predictions"][0];
+        assert!(p["model_version"].is_string());
+        for r in p["result"].as_array().unwrap() {
+            assert!(r["score"].as_f64().is_some());
+            let v = &r["value"];
+            got.push((
+                id.clone(),
+                cp(v["start"].as_u64().unwrap()),
+                cp(v["end"].as_u64().unwrap()),
+                v["labels"][0].as_str().unwrap().to_string(),
+                v["text"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    assert_eq!(got, want);
+
+    // conll: every entity's words tagged B-/I- in order.
+    let c = tag(&["--format", "conll"], input.as_bytes());
+    let conll = String::from_utf8(c.stdout).unwrap();
+    assert_eq!(conll.matches("-DOCSTART-").count(), texts.len());
+    let begins = conll
+        .lines()
+        .filter(|l| l.split(' ').nth(1).is_some_and(|t| t.starts_with("B-")))
+        .count();
+    assert_eq!(begins, want.len());
+
+    // html: one page, every entity marked, the script escaped.
+    let h = tag(&["--format", "html"], input.as_bytes());
+    let page = String::from_utf8(h.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert_eq!(page.matches("<mark ").count(), want.len());
+    assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"));
+
+    // --output never replaces a file without --overwrite.
+    let f = dir.path().join("out.csv");
+    std::fs::write(&f, "keep").unwrap();
+    let refused = tag(&["--format", "csv", "--output", s(&f)], input.as_bytes());
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), "keep");
+    let replaced = tag(
+        &["--format", "csv", "--output", s(&f), "--overwrite"],
+        input.as_bytes(),
+    );
+    assert!(replaced.status.success());
+    assert_eq!(std::fs::read(&f).unwrap(), csv_out.stdout);
+    // Error objects are JSONL only.
+    let skip = tag(&["--format", "csv", "--on-error", "skip"], input.as_bytes());
+    assert_eq!(skip.status.code(), Some(1));
+}

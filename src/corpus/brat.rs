@@ -215,19 +215,42 @@ fn file_stem(id: &str) -> String {
 /// made safe for a file name (made unique with `-2`, `-3`...), and an
 /// `annotation.conf` listing the labels. Scores are not written.
 pub fn write_brat(dir: &Path, docs: &[Document]) -> Result<()> {
-    let mut used = std::collections::HashSet::new();
-    let mut labels = std::collections::BTreeSet::new();
+    let mut w = BratWriter::new(dir);
     for doc in docs {
+        w.write(doc)?;
+    }
+    w.finish()
+}
+
+/// [`write_brat`] one document at a time (for streams): each pair of files is
+/// complete when [`BratWriter::write`] returns; `annotation.conf` is written by
+/// [`BratWriter::finish`].
+pub struct BratWriter {
+    dir: std::path::PathBuf,
+    used: std::collections::HashSet<String>,
+    labels: std::collections::BTreeSet<String>,
+}
+
+impl BratWriter {
+    /// A writer into the existing folder `dir`.
+    pub fn new(dir: &Path) -> Self {
+        BratWriter {
+            dir: dir.to_path_buf(),
+            used: Default::default(),
+            labels: Default::default(),
+        }
+    }
+
+    /// Writes `STEM.txt` and `STEM.ann` for one document.
+    pub fn write(&mut self, doc: &Document) -> Result<()> {
         let base = file_stem(&doc.id);
         let mut stem = base.clone();
         let mut n = 1;
-        while !used.insert(stem.to_ascii_lowercase()) {
+        while !self.used.insert(stem.to_ascii_lowercase()) {
             n += 1;
             stem = format!("{base}-{n}");
         }
-        let txt = dir.join(format!("{stem}.txt"));
-        std::fs::write(&txt, &doc.text).map_err(|e| Error::io(&txt, e))?;
-        let ann = dir.join(format!("{stem}.ann"));
+        let ann = self.dir.join(format!("{stem}.ann"));
         let mut lines = String::new();
         for (i, e) in doc.entities.iter().enumerate() {
             if e.label.is_empty() || e.label.contains(char::is_whitespace) {
@@ -248,7 +271,7 @@ pub fn write_brat(dir: &Path, docs: &[Document]) -> Result<()> {
                     ),
                 )
             })?;
-            labels.insert(e.label.clone());
+            self.labels.insert(e.label.clone());
             lines.push_str(&format!(
                 "T{}\t{} {} {}\t{}\n",
                 i + 1,
@@ -258,18 +281,24 @@ pub fn write_brat(dir: &Path, docs: &[Document]) -> Result<()> {
                 flat(surface)
             ));
         }
-        std::fs::write(&ann, lines).map_err(|e| Error::io(&ann, e))?;
+        let txt = self.dir.join(format!("{stem}.txt"));
+        std::fs::write(&txt, &doc.text).map_err(|e| Error::io(&txt, e))?;
+        std::fs::write(&ann, lines).map_err(|e| Error::io(&ann, e))
     }
-    let conf = dir.join("annotation.conf");
-    let mut f = std::fs::File::create(&conf).map_err(|e| Error::io(&conf, e))?;
-    let mut text = String::from("[entities]\n");
-    for l in &labels {
-        text.push_str(l);
-        text.push('\n');
+
+    /// Writes `annotation.conf` with every label written.
+    pub fn finish(self) -> Result<()> {
+        let conf = self.dir.join("annotation.conf");
+        let mut f = std::fs::File::create(&conf).map_err(|e| Error::io(&conf, e))?;
+        let mut text = String::from("[entities]\n");
+        for l in &self.labels {
+            text.push_str(l);
+            text.push('\n');
+        }
+        text.push_str("\n[relations]\n\n[events]\n\n[attributes]\n");
+        f.write_all(text.as_bytes())
+            .map_err(|e| Error::io(&conf, e))
     }
-    text.push_str("\n[relations]\n\n[events]\n\n[attributes]\n");
-    f.write_all(text.as_bytes())
-        .map_err(|e| Error::io(&conf, e))
 }
 
 #[cfg(test)]

@@ -236,59 +236,67 @@ pub fn write_label_studio<W: Write>(
 ) -> std::io::Result<()> {
     out.write_all(b"[")?;
     for (i, doc) in docs.iter().enumerate() {
-        let offsets = Utf16Offsets::new(&doc.text);
-        let mut result = Vec::new();
-        for (n, e) in doc.entities.iter().enumerate() {
-            let bad = || {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!(
-                        "document {:?}: span {}..{} ({}) is out of range",
-                        doc.id, e.start, e.end, e.label
-                    ),
-                )
-            };
-            let (s, t) = (
-                offsets.to_utf16(e.start).ok_or_else(bad)?,
-                offsets.to_utf16(e.end).ok_or_else(bad)?,
-            );
-            let mut r = json!({
-                "id": format!("e{}", n + 1),
-                "from_name": "label",
-                "to_name": "text",
-                "type": "labels",
-                "value": {
-                    "start": s,
-                    "end": t,
-                    "text": doc.slice(e.start, e.end).unwrap_or(""),
-                    "labels": [e.label],
-                },
-            });
-            if let (Some(score), Some(_)) = (e.score, model_version) {
-                r["score"] = json!(score);
-            }
-            result.push(r);
-        }
-        let mut task = json!({"data": {"id": doc.id, "text": doc.text}});
-        match model_version {
-            Some(version) => {
-                let scores: Vec<f64> = doc
-                    .entities
-                    .iter()
-                    .filter_map(|e| e.score.map(f64::from))
-                    .collect();
-                let mut p = json!({"model_version": version, "result": result});
-                if !scores.is_empty() {
-                    p["score"] = json!(scores.iter().sum::<f64>() / scores.len() as f64);
-                }
-                task["predictions"] = json!([p]);
-            }
-            None => task["annotations"] = json!([{ "result": result }]),
-        }
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &task)?;
+        serde_json::to_writer(&mut *out, &label_studio_task(doc, model_version)?)?;
     }
     out.write_all(b"\n]\n")
+}
+
+/// One document as a Label Studio task (see [`write_label_studio`]).
+pub fn label_studio_task(
+    doc: &Document,
+    model_version: Option<&str>,
+) -> std::io::Result<serde_json::Value> {
+    let offsets = Utf16Offsets::new(&doc.text);
+    let mut result = Vec::new();
+    for (n, e) in doc.entities.iter().enumerate() {
+        let bad = || {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "document {:?}: span {}..{} ({}) is out of range",
+                    doc.id, e.start, e.end, e.label
+                ),
+            )
+        };
+        let (s, t) = (
+            offsets.to_utf16(e.start).ok_or_else(bad)?,
+            offsets.to_utf16(e.end).ok_or_else(bad)?,
+        );
+        let mut r = json!({
+            "id": format!("e{}", n + 1),
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {
+                "start": s,
+                "end": t,
+                "text": doc.slice(e.start, e.end).unwrap_or(""),
+                "labels": [e.label],
+            },
+        });
+        if let (Some(score), Some(_)) = (e.score, model_version) {
+            r["score"] = json!(score);
+        }
+        result.push(r);
+    }
+    let mut task = json!({"data": {"id": doc.id, "text": doc.text}});
+    match model_version {
+        Some(version) => {
+            let scores: Vec<f64> = doc
+                .entities
+                .iter()
+                .filter_map(|e| e.score.map(f64::from))
+                .collect();
+            let mut p = json!({"model_version": version, "result": result});
+            if !scores.is_empty() {
+                p["score"] = json!(scores.iter().sum::<f64>() / scores.len() as f64);
+            }
+            task["predictions"] = json!([p]);
+        }
+        None => task["annotations"] = json!([{ "result": result }]),
+    }
+    Ok(task)
 }
 
 #[cfg(test)]

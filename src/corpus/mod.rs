@@ -37,13 +37,13 @@ mod utf16;
 
 use std::path::Path;
 
-pub use self::brat::write_brat;
+pub use self::brat::{write_brat, BratWriter};
 pub use self::conll::write_conll;
 pub use self::csv::write_csv;
 pub use self::doccano::write_doccano;
 pub use self::format::{Format, EXTENSIONS, FORMAT_NAMES};
 pub use self::jsonl::{parse_jsonl, read_jsonl, write_jsonl, write_jsonl_line};
-pub use self::label_studio::write_label_studio;
+pub use self::label_studio::{label_studio_task, write_label_studio};
 pub use self::problem::{At, Origin, Problem};
 pub use self::report::{Ignored, ReadReport};
 pub use self::rules::{unusable_span, Rules};

@@ -139,6 +139,38 @@ impl Serialize for FigureValue {
     }
 }
 
+impl FigureValue {
+    /// A bound as text, as JSON writes it: `14`, `0.3333333333333333`, or
+    /// empty for `None` (for CSV cells).
+    pub fn bound_text(v: Option<f64>) -> String {
+        match v {
+            Some(x) if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 => {
+                (x as i64).to_string()
+            }
+            Some(x) => x.to_string(),
+            None => String::new(),
+        }
+    }
+
+    /// A short reading for people: `14`, `≥ 300`, `≤ 5000`, `15–20`, `≈ 60`,
+    /// `≈ ≥ 2000`, with the unit after (`25 km`, `0.5 fraction`).
+    pub fn describe(&self) -> String {
+        let b = |v| Self::bound_text(Some(v));
+        let range = match (self.low, self.high) {
+            (Some(l), Some(h)) if l == h => b(l),
+            (Some(l), Some(h)) => format!("{}–{}", b(l), b(h)),
+            (Some(l), None) => format!("≥ {}", b(l)),
+            (None, Some(h)) => format!("≤ {}", b(h)),
+            (None, None) => "?".to_string(),
+        };
+        let approx = if self.approx { "≈ " } else { "" };
+        match self.unit {
+            Some(u) => format!("{approx}{range} {u}"),
+            None => format!("{approx}{range}"),
+        }
+    }
+}
+
 /// Parses a FIGURE span's text (digits or English number words, any case);
 /// `None` when it cannot be read as a figure (empty text, text that does not
 /// start with a quantity or a known prefix, bare "several", non-finite

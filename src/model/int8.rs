@@ -1,12 +1,19 @@
-//! Inference products in int8 with i32 sums, on AVX-512 VNNI (`vpdpbusd`: 64
-//! multiply-adds per instruction, twice the bf16 rate and four times f32's).
+//! Inference products in int8 with i32 sums, with one of two kernels ([`Kernel`]):
+//!
+//! - AVX-512 VNNI (`vpdpbusd`: 64 multiply-adds per instruction, twice the bf16
+//!   rate and four times f32's);
+//! - AVX2 (`vpmaddubsw` then `vpmaddwd` by ones: 32 multiply-adds in two
+//!   instructions, twice f32's FMA rate on x86-64-v3 CPUs without VNNI).
 //!
 //! Weights are quantised once, symmetrically per output column
-//! (`scale = max |w| / 127`). Activations are quantised per row at each call, the
-//! same way, and stored offset by 128 as unsigned bytes because `vpdpbusd`
-//! multiplies unsigned by signed bytes; the offset is taken off again with the
-//! weights' column sums. Sums are exact in i32 (|sum| < 2³¹ for k < 66,000).
-//! [`available`] says whether this CPU can run it.
+//! (`scale = max |w| / L`). Activations are quantised per row at each call to
+//! ±127 and stored offset by 128 as unsigned bytes because both kernels multiply
+//! unsigned by signed bytes; the offset is taken off again with the weights'
+//! column sums. `L` is 127 for VNNI. `vpmaddubsw` adds two u8 × s8 products in
+//! a saturating i16, so for AVX2 the weights get 7 bits (`L = 63`, as oneDNN
+//! does without VNNI): 2 · 255 · 63 = 32,130 < 32,767, so no pair saturates and
+//! the sums are exact. Sums are exact in i32 (|sum| < 2³¹ for k < 66,000).
+//! [`available`] says whether this CPU can run either.
 
 use rayon::prelude::*;
 
@@ -22,20 +29,65 @@ const NR: usize = 32;
 /// integer (ties to even) and leaves that integer in the low mantissa bits.
 const MAGIC: f32 = 12_582_912.0;
 
-/// Whether this CPU has AVX-512 VNNI (checked at run time).
+/// An int8 micro-kernel, chosen per CPU at run time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// AVX2 `vpmaddubsw` + `vpmaddwd`, weights in 7 bits (x86-64-v3 CPUs).
+    Avx2,
+    /// AVX-512 VNNI `vpdpbusd`, weights in 8 bits.
+    Vnni,
+}
+
+impl Kernel {
+    /// The largest weight level: `q = round(w / max |w| · levels)`.
+    fn levels(self) -> f32 {
+        match self {
+            Kernel::Avx2 => 63.0,
+            Kernel::Vnni => 127.0,
+        }
+    }
+
+    /// `avx2` or `avx512-vnni`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Avx2 => "avx2",
+            Kernel::Vnni => "avx512-vnni",
+        }
+    }
+
+    /// Whether this CPU can run the kernel at the [`crate::cpu::tier`] in use.
+    pub fn runs_here(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::cpu::{tier, Tier};
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                Kernel::Vnni => {
+                    tier() == Tier::Avx512
+                        && has!("avx512f")
+                        && has!("avx512bw")
+                        && has!("avx512vnni")
+                }
+                Kernel::Avx2 => tier() >= Tier::Avx2 && has!("avx2") && has!("fma"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    /// The fastest kernel this CPU runs, if any (VNNI, else AVX2).
+    pub fn best() -> Option<Kernel> {
+        [Kernel::Vnni, Kernel::Avx2]
+            .into_iter()
+            .find(|k| k.runs_here())
+    }
+}
+
+/// Whether this CPU runs an int8 kernel (AVX-512 VNNI or AVX2; checked at run time).
 pub fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::is_x86_feature_detected as has;
-        crate::cpu::tier() == crate::cpu::Tier::Avx512
-            && has!("avx512f")
-            && has!("avx512bw")
-            && has!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    Kernel::best().is_some()
 }
 
 /// `round(x)` as an integer, for |x| < 2²² (vectorises, unlike `as i32`).
@@ -44,12 +96,12 @@ fn round_i32(x: f32) -> i32 {
     ((x + MAGIC).to_bits() as i32).wrapping_sub(0x4B40_0000)
 }
 
-/// `127 / max |xs|` and its inverse, the scale (0 and 1 for an all-zero slice).
+/// `levels / max |xs|` and its inverse, the scale (0 and 1 for an all-zero slice).
 #[inline(always)]
-fn scales(xs: impl Iterator<Item = f32>) -> (f32, f32) {
+fn scales(xs: impl Iterator<Item = f32>, levels: f32) -> (f32, f32) {
     let max = xs.fold(0f32, |m, x| m.max(x.abs()));
     if max > 0.0 {
-        (127.0 / max, max / 127.0)
+        (levels / max, max / levels)
     } else {
         (0.0, 1.0)
     }
@@ -58,6 +110,7 @@ fn scales(xs: impl Iterator<Item = f32>) -> (f32, f32) {
 /// A Linear layer's weight `[n, k]` (row-major, `n` outputs) quantised to int8
 /// per output and packed as the right-hand operand of `x · Wᵀ`.
 pub struct PackedW {
+    kernel: Kernel,
     k: usize,
     n: usize,
     /// `[n / 32 panels][k / 4 quads][32 columns][4]`, zero-padded.
@@ -69,8 +122,8 @@ pub struct PackedW {
 }
 
 impl PackedW {
-    /// Quantises and packs a row-major `[n, k]` weight.
-    pub fn pack_transposed(w: &[f32], n: usize, k: usize) -> Self {
+    /// Quantises and packs a row-major `[n, k]` weight for `kernel`.
+    pub fn pack_transposed(w: &[f32], n: usize, k: usize, kernel: Kernel) -> Self {
         assert!(w.len() >= n * k, "int8 pack: weight too small");
         let kq = k.div_ceil(4);
         let panels = n.div_ceil(NR);
@@ -83,11 +136,12 @@ impl PackedW {
             .for_each(|(p, (panel, (scale, offset)))| {
                 for c in 0..NR.min(n - p * NR) {
                     let row = &w[(p * NR + c) * k..][..k];
-                    let (inv, s) = scales(row.iter().copied());
+                    let (inv, s) = scales(row.iter().copied(), kernel.levels());
                     scale[c] = s;
                     let mut sum = 0i32;
+                    let max = kernel.levels() as i32;
                     for (i, &v) in row.iter().enumerate() {
-                        let q = round_i32(v * inv).clamp(-127, 127);
+                        let q = round_i32(v * inv).clamp(-max, max);
                         sum += q;
                         panel[(i / 4) * NR * 4 + c * 4 + i % 4] = q as i8;
                     }
@@ -95,12 +149,18 @@ impl PackedW {
                 }
             });
         PackedW {
+            kernel,
             k,
             n,
             data,
             scale,
             offset,
         }
+    }
+
+    /// The kernel the weight was quantised and packed for.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 
     /// `k`, the inputs.
@@ -142,7 +202,7 @@ impl QuantA {
                 vectorised(
                     #[inline(always)]
                     || {
-                        let (inv, s) = scales(row.iter().copied());
+                        let (inv, s) = scales(row.iter().copied(), 127.0);
                         *scale = s;
                         let byte = |v: f32| (round_i32(v * inv) + 128) as u32 & 0xff;
                         let whole = k / 4;
@@ -166,7 +226,8 @@ impl QuantA {
 /// `A·W + bias` as a new row-major `m × n` vector (dequantised to f32), with
 /// `post` applied to each finished stretch of a row while it is in cache.
 ///
-/// Panics if the shapes disagree or the CPU lacks AVX-512 VNNI ([`available`]).
+/// Panics if the shapes disagree or the CPU cannot run the kernel `w` was packed
+/// for ([`Kernel::runs_here`]).
 pub fn matmul(
     a: &QuantA,
     w: &PackedW,
@@ -175,7 +236,11 @@ pub fn matmul(
 ) -> Vec<f32> {
     assert_eq!(a.k, w.k, "int8 matmul: inner dimensions differ");
     assert!(bias.len() >= w.n, "int8 matmul: bias too short");
-    assert!(available(), "int8 matmul: CPU lacks AVX-512 VNNI");
+    assert!(
+        w.kernel.runs_here(),
+        "int8 matmul: this CPU cannot run the {} kernel",
+        w.kernel.name()
+    );
     if a.m == 0 || w.n == 0 {
         return Vec::new();
     }
@@ -200,9 +265,14 @@ pub fn matmul(
             let rows = MR.min(m - t * MR);
             for p in p0..p1 {
                 let wp = &w.data[p * kq * NR * 4..][..kq * NR * 4];
-                // SAFETY: `available()` was checked; the slices cover kq quads
+                // SAFETY: `runs_here()` was checked; the slices cover kq quads
                 // of MR rows and of NR columns.
-                unsafe { kernel(kq, ap.as_ptr(), wp.as_ptr(), &mut out) };
+                unsafe {
+                    match w.kernel {
+                        Kernel::Vnni => kernel_vnni(kq, ap.as_ptr(), wp.as_ptr(), &mut out),
+                        Kernel::Avx2 => kernel_avx2(kq, ap.as_ptr(), wp.as_ptr(), &mut out),
+                    }
+                };
                 let cols = NR.min(n - p * NR);
                 let (ws, wo) = (&w.scale[p * NR..][..cols], &w.offset[p * NR..][..cols]);
                 let b = &bias[p * NR..][..cols];
@@ -241,7 +311,7 @@ pub fn matmul(
 /// (rows `kq` quads apart), `w` at the panel's first quad.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn kernel(kq: usize, a: *const u32, w: *const i8, out: &mut [[i32; NR]; MR]) {
+unsafe fn kernel_vnni(kq: usize, a: *const u32, w: *const i8, out: &mut [[i32; NR]; MR]) {
     use std::arch::x86_64::*;
     let mut acc = [[_mm512_setzero_si512(); 2]; MR];
     for p in 0..kq {
@@ -260,9 +330,47 @@ unsafe fn kernel(kq: usize, a: *const u32, w: *const i8, out: &mut [[i32; NR]; M
     }
 }
 
+/// [`kernel_vnni`]'s contract with AVX2: four rows × 16 columns at a time (8
+/// accumulators, within the 16 registers), so the tile takes four passes.
+/// `vpmaddubsw` adds adjacent u8 × s8 products into i16 (exact: 7-bit weights),
+/// `vpmaddwd` by ones adds those pairs into the column's i32 lane.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn kernel_avx2(kq: usize, a: *const u32, w: *const i8, out: &mut [[i32; NR]; MR]) {
+    use std::arch::x86_64::*;
+    let ones = _mm256_set1_epi16(1);
+    for rb in 0..MR / 4 {
+        for h in 0..2 {
+            let mut acc = [[_mm256_setzero_si256(); 2]; 4];
+            for p in 0..kq {
+                let wp = w.add(p * NR * 4 + h * 64);
+                let w0 = _mm256_loadu_si256(wp as *const __m256i);
+                let w1 = _mm256_loadu_si256(wp.add(32) as *const __m256i);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let av = _mm256_set1_epi32(*a.add((rb * 4 + r) * kq + p) as i32);
+                    let d0 = _mm256_madd_epi16(_mm256_maddubs_epi16(av, w0), ones);
+                    let d1 = _mm256_madd_epi16(_mm256_maddubs_epi16(av, w1), ones);
+                    acc[0] = _mm256_add_epi32(acc[0], d0);
+                    acc[1] = _mm256_add_epi32(acc[1], d1);
+                }
+            }
+            for (r, acc) in acc.iter().enumerate() {
+                let o = out[rb * 4 + r][h * 16..].as_mut_ptr();
+                _mm256_storeu_si256(o as *mut __m256i, acc[0]);
+                _mm256_storeu_si256(o.add(8) as *mut __m256i, acc[1]);
+            }
+        }
+    }
+}
+
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn kernel(_: usize, _: *const u32, _: *const i8, _: &mut [[i32; NR]; MR]) {
-    unreachable!("int8 matmul needs x86-64 AVX-512 VNNI")
+unsafe fn kernel_vnni(_: usize, _: *const u32, _: *const i8, _: &mut [[i32; NR]; MR]) {
+    unreachable!("int8 matmul needs x86-64")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn kernel_avx2(_: usize, _: *const u32, _: *const i8, _: &mut [[i32; NR]; MR]) {
+    unreachable!("int8 matmul needs x86-64")
 }
 
 #[cfg(test)]
@@ -274,10 +382,29 @@ mod tests {
         (0..n).map(|_| rng.next_f32() * 4.0 - 2.0).collect()
     }
 
+    /// The kernels this CPU runs (each is tested; an AVX-512 VNNI machine
+    /// tests the AVX2 one too, and `CONFLICT_NER_CPU` caps the list).
+    fn kernels() -> Vec<Kernel> {
+        let ks: Vec<Kernel> = [Kernel::Vnni, Kernel::Avx2]
+            .into_iter()
+            .filter(|k| k.runs_here())
+            .collect();
+        if ks.is_empty() {
+            eprintln!("skipped: this CPU runs no int8 kernel");
+        }
+        ks
+    }
+
     /// The product from the quantised values, computed plainly.
-    fn reference(x: &[f32], w: &[f32], bias: &[f32], (m, n, k): (usize, usize, usize)) -> Vec<f32> {
-        let quant = |row: &[f32]| {
-            let (inv, s) = scales(row.iter().copied());
+    fn reference(
+        x: &[f32],
+        w: &[f32],
+        bias: &[f32],
+        (m, n, k): (usize, usize, usize),
+        kernel: Kernel,
+    ) -> Vec<f32> {
+        let quant = |row: &[f32], levels: f32| {
+            let (inv, s) = scales(row.iter().copied(), levels);
             (
                 row.iter()
                     .map(|v| (v * inv).round_ties_even() as i32)
@@ -285,10 +412,10 @@ mod tests {
                 s,
             )
         };
-        let wq: Vec<_> = w.chunks(k).map(quant).collect();
+        let wq: Vec<_> = w.chunks(k).map(|r| quant(r, kernel.levels())).collect();
         let mut out = vec![0f32; m * n];
         for (i, row) in x.chunks(k).enumerate() {
-            let (xq, sx) = quant(row);
+            let (xq, sx) = quant(row, 127.0);
             for (j, (wq, sw)) in wq.iter().enumerate() {
                 let dot: i32 = xq.iter().zip(wq).map(|(a, b)| a * b).sum();
                 out[i * n + j] = dot as f32 * sx * sw + bias[j];
@@ -299,10 +426,12 @@ mod tests {
 
     #[test]
     fn product_equals_the_plain_quantised_product_on_ragged_shapes() {
-        if !available() {
-            eprintln!("skipped: this CPU lacks AVX-512 VNNI");
-            return;
+        for kernel in kernels() {
+            product_on_ragged_shapes(kernel);
         }
+    }
+
+    fn product_on_ragged_shapes(kernel: Kernel) {
         let mut rng = Rng::new(7);
         for (m, n, k) in [(1, 1, 1), (13, 33, 7), (25, 40, 1101), (9, 64, 384)] {
             let (x, w, bias) = (
@@ -312,15 +441,15 @@ mod tests {
             );
             let got = matmul(
                 &QuantA::quantise(&x, m, k),
-                &PackedW::pack_transposed(&w, n, k),
+                &PackedW::pack_transposed(&w, n, k, kernel),
                 &bias,
                 &|_: &mut [f32]| {},
             );
-            let want = reference(&x, &w, &bias, (m, n, k));
+            let want = reference(&x, &w, &bias, (m, n, k), kernel);
             for (g, r) in got.iter().zip(&want) {
                 assert!(
                     (g - r).abs() <= 1e-4 * r.abs().max(1.0),
-                    "{m}x{n}x{k}: {g} vs {r}"
+                    "{kernel:?} {m}x{n}x{k}: {g} vs {r}"
                 );
             }
             // And close to the exact f32 product: int8 keeps about two digits.
@@ -334,24 +463,54 @@ mod tests {
             for (g, e) in got.iter().zip(&exact) {
                 assert!(
                     (g - e).abs() < 0.05 * scale,
-                    "{m}x{n}x{k}: {g} vs exact {e}"
+                    "{kernel:?} {m}x{n}x{k}: {g} vs exact {e}"
                 );
+            }
+        }
+    }
+
+    /// The worst case for `vpmaddubsw`'s saturating i16 pair sums: every
+    /// activation at +127 or -127 (bytes 255 and 1) against weights at the
+    /// largest levels of both signs; the i32 sums must be the exact ones.
+    #[test]
+    fn extreme_bytes_do_not_saturate() {
+        for kernel in kernels() {
+            let (m, n, k) = (8, 32, 64);
+            let x: Vec<f32> = (0..m * k)
+                .map(|i| if (i / 3) % 2 == 0 { 1.0 } else { -1.0 })
+                .collect();
+            let w: Vec<f32> = (0..n * k)
+                .map(|i| if (i / 5) % 2 == 0 { 1.0 } else { -1.0 })
+                .collect();
+            let bias = vec![0f32; n];
+            let got = matmul(
+                &QuantA::quantise(&x, m, k),
+                &PackedW::pack_transposed(&w, n, k, kernel),
+                &bias,
+                &|_: &mut [f32]| {},
+            );
+            for (ij, g) in got.iter().enumerate() {
+                let (i, j) = (ij / n, ij % n);
+                let e: f32 = (0..k).map(|l| x[i * k + l] * w[j * k + l]).sum();
+                assert!((g - e).abs() < 1e-3, "{kernel:?} [{i}][{j}]: {g} vs {e}");
             }
         }
     }
 
     #[test]
     fn post_runs_on_every_output_and_zero_rows_stay_bias() {
-        if !available() {
-            eprintln!("skipped: this CPU lacks AVX-512 VNNI");
-            return;
+        for kernel in kernels() {
+            post_and_zero_rows(kernel);
         }
+    }
+
+    fn post_and_zero_rows(kernel: Kernel) {
         let (m, n, k) = (10, 37, 12);
         let mut x = random(m * k, &mut Rng::new(1));
         x[..k].fill(0.0);
         let w = random(n * k, &mut Rng::new(2));
         let bias: Vec<f32> = (0..n).map(|j| j as f32).collect();
-        let pw = PackedW::pack_transposed(&w, n, k);
+        let pw = PackedW::pack_transposed(&w, n, k, kernel);
         let plain = matmul(&QuantA::quantise(&x, m, k), &pw, &bias, &|_: &mut [f32]| {});
         assert_eq!(&plain[..n], &bias[..], "an all-zero row gives the bias");
         let doubled = matmul(

@@ -1,9 +1,10 @@
-//! `conflict-ner tag`: inputs → documents → predicted documents as JSONL on
-//! stdout, streamed: each group is written and flushed as soon as it is tagged.
+//! `conflict-ner tag`: inputs → documents → predicted documents in the
+//! `--format` chosen (JSONL by default) on stdout or `--output`, streamed: each
+//! group is written and flushed as soon as it is tagged.
 
+mod output;
 mod source;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
@@ -15,6 +16,7 @@ use conflict_ner::prediction::Prediction;
 use conflict_ner::Document;
 
 use super::progress::doc_bar;
+use output::{Sink, TagFormat};
 use source::{InputFormat, Item};
 
 /// What to do with an input line that cannot be read.
@@ -55,6 +57,19 @@ pub struct TagArgs {
     /// Drop entities whose score is below this, in [0, 1] (default 0: keep all).
     #[arg(long, default_value_t = 0.0)]
     min_score: f32,
+    /// Output format: jsonl (streamed), csv (one row per entity with the FIGURE value
+    /// columns low,high,unit,approx), conll (IOB2), brat (a folder: needs --output),
+    /// label-studio (a task array of predictions) or html (one self-contained page,
+    /// written at the end).
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: TagFormat,
+    /// Write to this file (a folder for brat) instead of stdout; never replaces an
+    /// existing one unless --overwrite.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Replace an existing --output (for brat, a folder of only .txt, .ann and .conf files).
+    #[arg(long)]
+    overwrite: bool,
     /// Inputs: .txt files (one document each, id = path), .jsonl files (objects with
     /// "id" and "text"), folders (every .txt and .jsonl inside, recursively, sorted),
     /// or `-` for stdin. No input reads stdin.
@@ -71,6 +86,12 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&a.min_score) {
         anyhow::bail!("--min-score {} must be in [0, 1]", a.min_score);
     }
+    if a.on_error == OnError::Skip && a.format != TagFormat::Jsonl {
+        anyhow::bail!(
+            "--on-error skip writes error objects into JSONL output; with --format {:?} use --on-error skip-quiet",
+            a.format
+        );
+    }
     let mut tagger = load_tagger(&a.model)?;
     tagger.set_precision(super::resolve_inference_precision(a.precision, quiet)?);
     let inputs = if a.inputs.is_empty() {
@@ -78,10 +99,10 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     } else {
         a.inputs.clone()
     };
+    let mut out = Sink::open(a.format, a.output.as_deref(), a.overwrite, &a.model)?;
     let items = source::spawn(inputs, a.input_format);
     let bar = doc_bar(quiet, None);
     bar.set_message("tagging");
-    let mut out = std::io::stdout().lock();
     let (mut skipped, mut unreadable) = (0usize, 0usize);
     while let Some(group) = next_group(&items, a.batch_size) {
         let docs: Vec<Document> = group
@@ -98,21 +119,19 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
                     let Some(mut doc) = pred.next() else { break };
                     doc.entities
                         .retain(|e| e.score.is_none_or(|s| s >= a.min_score));
-                    let p = Prediction::new(&doc);
-                    unreadable += p.unreadable_figures();
-                    serde_json::to_writer(&mut out, &p)?;
-                    out.write_all(b"\n")?;
+                    unreadable += Prediction::new(&doc).unreadable_figures();
+                    out.write(&doc)?;
                     bar.inc(1);
                 }
                 Item::Bad { at, id, message } => match a.on_error {
                     OnError::Fail => {
-                        out.flush()?;
+                        out.finish()?;
                         anyhow::bail!("{at}: {message} (--on-error skip goes on past such lines)");
                     }
                     OnError::Skip => {
                         skipped += 1;
                         let e = serde_json::json!({"id": id, "line": at, "error": message});
-                        writeln!(out, "{e}")?;
+                        out.error_line(&e)?;
                     }
                     OnError::SkipQuiet => {
                         skipped += 1;
@@ -120,13 +139,14 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
                     }
                 },
                 Item::Fatal(e) => {
-                    out.flush()?;
+                    out.finish()?;
                     return Err(e);
                 }
             }
         }
         out.flush()?;
     }
+    out.finish()?;
     bar.finish_and_clear();
     if skipped > 0 {
         eprintln!("tag: skipped {skipped} malformed input line(s)");
