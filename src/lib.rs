@@ -20,6 +20,7 @@ pub mod figure;
 pub mod label;
 pub mod loss;
 pub mod metrics;
+pub mod mistakes;
 pub mod model;
 pub mod model_dir;
 pub mod optim;

@@ -1,6 +1,9 @@
 //! Strict entity-level scoring: counts first, then precision, recall and F1.
 //! A prediction is correct only with the same start, end and label as a gold
 //! entity, which equals seqeval's strict IOB2 mode on the same tag sequences.
+//! Beside it, from the pairing of [`crate::mistakes::align`]: an overlap-match
+//! micro score (a prediction paired with a same-label gold entity it overlaps
+//! counts as found), the mistakes by kind, and a confusion table.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -8,6 +11,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
+use crate::mistakes::{align, Kind};
+
+/// The row and column of the confusion table for "no entity".
+pub const NONE: &str = "none";
 
 /// True positives, false positives and false negatives of one label.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +63,11 @@ pub struct Score {
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {
     counts: BTreeMap<String, Counts>,
+    /// Overlap matching, over all labels.
+    overlap: Counts,
+    mistakes: BTreeMap<Kind, usize>,
+    /// Gold label → predicted label → entities ([`NONE`] for no partner).
+    confusion: BTreeMap<String, BTreeMap<String, usize>>,
 }
 
 impl Evaluation {
@@ -75,6 +87,35 @@ impl Evaluation {
         for p in pred_set.difference(&gold_set) {
             self.counts.entry(p.2.clone()).or_default().fp += 1;
         }
+        let a = align(gold, pred);
+        let mut cell = |g: &str, p: &str| {
+            *self
+                .confusion
+                .entry(g.to_string())
+                .or_default()
+                .entry(p.to_string())
+                .or_default() += 1;
+        };
+        for (g, _) in &a.correct {
+            cell(&g.label, &g.label);
+        }
+        for m in &a.mistakes {
+            *self.mistakes.entry(m.kind).or_default() += 1;
+            let label = |e: &Option<crate::document::Entity>| {
+                e.as_ref().map_or(NONE.to_string(), |e| e.label.clone())
+            };
+            cell(&label(&m.gold), &label(&m.pred));
+        }
+        let found = a.correct.len()
+            + a.mistakes
+                .iter()
+                .filter(|m| m.kind == Kind::WrongSpan)
+                .count();
+        self.overlap.add(Counts {
+            tp: found,
+            fp: pred.entities.len() - found,
+            fn_: gold.entities.len() - found,
+        });
     }
 
     /// Counts per label seen in gold or predictions.
@@ -105,17 +146,44 @@ impl Evaluation {
             labels,
             micro: total.score(),
             macro_,
+            overlap_micro: self.overlap.score(),
+            mistakes: Kind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        k.name().to_string(),
+                        self.mistakes.get(k).copied().unwrap_or(0),
+                    )
+                })
+                .collect(),
+            confusion: self.confusion.clone(),
         }
     }
 }
 
-/// The evaluation report; serialises as `{"labels": {...}, "micro": {...}, "macro": {...}}`.
+/// The evaluation report; serialises as `{"labels": {...}, "micro": {...},
+/// "macro": {...}, "overlap_micro": {...}, "mistakes": {kind: n},
+/// "confusion": {gold: {predicted: n}}}` (`none` for no partner).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub labels: BTreeMap<String, Score>,
     pub micro: Score,
     #[serde(rename = "macro")]
     pub macro_: Score,
+    /// Micro scores with overlap matching (same label, any overlap, one to one).
+    #[serde(default = "zero_score")]
+    pub overlap_micro: Score,
+    /// Mistakes by kind (`missed`, `spurious`, `wrong_label`, `wrong_span`, `wrong_both`).
+    #[serde(default)]
+    pub mistakes: BTreeMap<String, usize>,
+    /// Gold label → predicted label → entities; the diagonal holds exact and
+    /// boundary (`wrong_span`) pairs, [`NONE`] the missed (column) and spurious (row).
+    #[serde(default)]
+    pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+fn zero_score() -> Score {
+    Counts::default().score()
 }
 
 impl fmt::Display for Report {
@@ -126,7 +194,7 @@ impl fmt::Display for Report {
             .map(|l| l.len())
             .max()
             .unwrap_or(5)
-            .max(9);
+            .max(13);
         writeln!(
             f,
             "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}",
@@ -144,6 +212,44 @@ impl fmt::Display for Report {
         }
         writeln!(f)?;
         row(f, "micro avg", &self.micro)?;
-        row(f, "macro avg", &self.macro_)
+        row(f, "macro avg", &self.macro_)?;
+        row(f, "overlap micro", &self.overlap_micro)?;
+        if self.confusion.is_empty() {
+            return Ok(());
+        }
+        let mut cols: Vec<&str> = self
+            .confusion
+            .values()
+            .flat_map(|r| r.keys().map(String::as_str))
+            .chain(self.confusion.keys().map(String::as_str))
+            .filter(|l| *l != NONE)
+            .collect();
+        cols.sort_unstable();
+        cols.dedup();
+        cols.push(NONE);
+        let cw = cols.iter().map(|c| c.len()).max().unwrap_or(4).max(5);
+        writeln!(f)?;
+        write!(f, "{:<width$}", "gold \\ pred")?;
+        for c in &cols {
+            write!(f, "  {c:>cw$}")?;
+        }
+        writeln!(f)?;
+        for r in &cols {
+            let Some(row) = self.confusion.get(*r) else {
+                continue;
+            };
+            write!(f, "{r:<width$}")?;
+            for c in &cols {
+                write!(f, "  {:>cw$}", row.get(*c).copied().unwrap_or(0))?;
+            }
+            writeln!(f)?;
+        }
+        let kinds: Vec<String> = self
+            .mistakes
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        writeln!(f)?;
+        writeln!(f, "mistakes: {}", kinds.join(", "))
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::document::char_byte_starts;
+use crate::document::{char_byte_starts, Document};
+use crate::metrics::Report;
+use crate::mistakes::Alignment;
 use crate::prediction::Prediction;
 
 /// Background colours of the shipped labels; other labels take the rest in turn.
@@ -69,6 +71,15 @@ impl Palette {
     }
 }
 
+/// `1 document`, `2 documents`, `2 entities`.
+fn plural(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 /// Per label: entities, summed score (over those with one) and scored count.
 fn counts<'a>(docs: &'a [Prediction<'a>]) -> BTreeMap<&'a str, (usize, f64, usize)> {
     let mut m: BTreeMap<&str, (usize, f64, usize)> = BTreeMap::new();
@@ -99,27 +110,50 @@ fn hover(e: &crate::prediction::PredictedEntity) -> String {
     t
 }
 
-/// One document's text with its entities marked (entities that overlap an
-/// earlier one are left out of the marks; the tagger never writes such).
-fn marked(doc: &Prediction, palette: &Palette) -> Markup {
-    let starts = char_byte_starts(doc.text);
-    let at = |i: usize| starts.get(i).copied().unwrap_or(doc.text.len());
+/// One marked stretch of a document: code-point offsets, end exclusive.
+struct Mark {
+    start: usize,
+    end: usize,
+    class: String,
+    title: String,
+    label: String,
+}
+
+/// A document's text with `marks` (sorted by start) highlighted; a mark that
+/// overlaps an earlier one is left out (the tagger never writes such).
+fn marked(text: &str, marks: &[Mark]) -> Markup {
+    let starts = char_byte_starts(text);
+    let at = |i: usize| starts.get(i).copied().unwrap_or(text.len());
     let mut cursor = 0usize;
     let mut pieces: Vec<Markup> = Vec::new();
-    for e in &doc.entities {
-        let (s, t) = (at(e.start), at(e.end));
+    for m in marks {
+        let (s, t) = (at(m.start), at(m.end));
         if s < cursor || t < s {
             continue;
         }
-        let before = &doc.text[cursor..s];
+        let (before, inside) = (&text[cursor..s], &text[s..t]);
         pieces.push(html! {
             (before)
-            mark class=(palette.class(e.label)) title=(hover(e)) { (e.text) small { (e.label) } }
+            mark class=(m.class) title=(m.title) { (inside) small { (m.label) } }
         });
         cursor = t;
     }
-    let rest = &doc.text[cursor..];
+    let rest = &text[cursor..];
     html! { div.doc { @for p in pieces { (p) } (rest) } }
+}
+
+/// The marks of a tagged document.
+fn prediction_marks(doc: &Prediction, palette: &Palette) -> Vec<Mark> {
+    doc.entities
+        .iter()
+        .map(|e| Mark {
+            start: e.start,
+            end: e.end,
+            class: palette.class(e.label),
+            title: hover(e),
+            label: e.label.to_string(),
+        })
+        .collect()
 }
 
 /// A page of tagged documents: title, legend, a table of entity counts and
@@ -140,7 +174,7 @@ pub fn tagged_page(title: &str, docs: &[Prediction]) -> String {
             }
             body {
                 h1 { (title) }
-                p.muted { (docs.len()) " documents, " (total) " entities. Hover over an entity for its score and, for FIGURE, its value." }
+                p.muted { (plural(docs.len(), "document")) ", " (plural(total, "entity")) ". Hover over an entity for its score and, for FIGURE, its value." }
                 p.legend { @for (l, _) in &palette.0 { span class=(palette.class(l)) { (l) } } }
                 table {
                     tr { th { "label" } th { "entities" } th { "mean score" } }
@@ -154,7 +188,108 @@ pub fn tagged_page(title: &str, docs: &[Prediction]) -> String {
                 }
                 @for d in docs {
                     h2 { (d.id) }
-                    (marked(d, &palette))
+                    (marked(d.text, &prediction_marks(d, &palette)))
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// Outline colours of the mistake kinds on the evaluation page.
+const KIND_CSS: &str = "
+mark.missed{outline:2px solid #c62828}mark.spurious{outline:2px dashed #c62828}
+mark.wrong_label{outline:2px solid #ef6c00}mark.wrong_span{outline:2px dotted #1565c0}
+mark.wrong_both{outline:2px solid #6a1b9a}
+.legend mark{background:#fff;margin-right:.6em}
+.row{display:grid;grid-template-columns:5.5em 1fr;gap:.2em .6em;margin:.2em 0}
+.row b{font-size:.8em;color:#555;padding-top:.2em}
+";
+
+/// One document of an evaluation: gold, predicted and their alignment.
+pub struct Evaluated {
+    pub gold: Document,
+    pub pred: Document,
+    pub alignment: Alignment,
+}
+
+/// The marks of one side of an evaluated document: each entity in its label
+/// colour, with its mistake kind (if any) as an outline and in the hover text.
+fn side_marks(doc: &Document, e: &Evaluated, gold: bool, palette: &Palette) -> Vec<Mark> {
+    let preds = Prediction::new(doc);
+    preds
+        .entities
+        .iter()
+        .zip(&doc.entities)
+        .map(|(p, ent)| {
+            let kind = e.alignment.mistakes.iter().find_map(|m| {
+                let side = if gold { &m.gold } else { &m.pred };
+                side.as_ref()
+                    .filter(|x| x.start == ent.start && x.end == ent.end && x.label == ent.label)
+                    .map(|_| m.kind)
+            });
+            let mut title = hover(p);
+            let mut class = palette.class(p.label);
+            if let Some(k) = kind {
+                title = format!("{} · {title}", k.name());
+                class = format!("{class} {}", k.name());
+            }
+            Mark {
+                start: p.start,
+                end: p.end,
+                class,
+                title,
+                label: p.label.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A page of an evaluation: the per-label table and the mistakes by kind on
+/// top, then every document (most mistakes first) with gold and predicted
+/// entities one above the other, mistakes outlined by kind.
+pub fn evaluation_page(title: &str, report: &Report, docs: &[Evaluated]) -> String {
+    let palette = Palette::new(
+        docs.iter()
+            .flat_map(|d| d.gold.entities.iter().chain(&d.pred.entities))
+            .map(|e| e.label.as_str()),
+    );
+    let mut order: Vec<&Evaluated> = docs.iter().collect();
+    order.sort_by_key(|d| std::cmp::Reverse(d.alignment.mistakes.len()));
+    let pct = |x: f64| format!("{:.2}", 100.0 * x);
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(CSS)) (PreEscaped(KIND_CSS)) (PreEscaped(palette.css())) }
+            }
+            body {
+                h1 { (title) }
+                table {
+                    tr { th { "label" } th { "precision" } th { "recall" } th { "F1" } th { "support" } }
+                    @for (l, sc) in &report.labels {
+                        tr {
+                            td { span class=(palette.class(l)) { (l) } }
+                            td { (pct(sc.precision)) } td { (pct(sc.recall)) } td { (pct(sc.f1)) } td { (sc.support) }
+                        }
+                    }
+                    @for (name, sc) in [("micro (strict)", &report.micro), ("macro (strict)", &report.macro_), ("micro (overlap)", &report.overlap_micro)] {
+                        tr { td { b { (name) } } td { (pct(sc.precision)) } td { (pct(sc.recall)) } td { (pct(sc.f1)) } td { (sc.support) } }
+                    }
+                }
+                p.legend {
+                    @for (k, n) in &report.mistakes {
+                        mark class=(k) title=(k) { (k) " " (n) } " "
+                    }
+                }
+                p.muted { (docs.len()) " documents, most mistakes first. Outlines mark mistakes; hover over an entity for its kind, label and score." }
+                @for d in order {
+                    h2 { (d.gold.id) " " span.muted { "(" (d.alignment.mistakes.len()) " mistakes)" } }
+                    div.row { b { "gold" } (marked(&d.gold.text, &side_marks(&d.gold, d, true, &palette))) }
+                    div.row { b { "predicted" } (marked(&d.pred.text, &side_marks(&d.pred, d, false, &palette))) }
                 }
             }
         }
@@ -165,7 +300,7 @@ pub fn tagged_page(title: &str, docs: &[Prediction]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{Document, Entity};
+    use crate::document::Entity;
 
     #[test]
     fn text_is_escaped_and_entities_marked() {

@@ -74,11 +74,23 @@ impl Tagger {
     /// the number of documents done after each group. `train`'s dev evaluations
     /// and the `evaluate` command both run this.
     pub fn evaluate(&self, gold: &[Document], progress: &mut dyn FnMut(usize)) -> Result<Report> {
+        self.evaluate_each(gold, progress, &mut |_, _| {})
+    }
+
+    /// [`Tagger::evaluate`], handing each (gold, predicted) pair to `each` in
+    /// order (for error analysis).
+    pub fn evaluate_each(
+        &self,
+        gold: &[Document],
+        progress: &mut dyn FnMut(usize),
+        each: &mut dyn FnMut(&Document, Document),
+    ) -> Result<Report> {
         let mut ev = Evaluation::default();
         for chunk in gold.chunks(EVAL_GROUP) {
             let pred = self.tag(chunk)?;
-            for (g, p) in chunk.iter().zip(&pred) {
-                ev.add(g, p);
+            for (g, p) in chunk.iter().zip(pred) {
+                ev.add(g, &p);
+                each(g, p);
             }
             progress(chunk.len());
         }

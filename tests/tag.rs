@@ -530,3 +530,138 @@ fn every_output_format_carries_the_same_entities() {
     let skip = tag(&["--format", "csv", "--on-error", "skip"], input.as_bytes());
     assert_eq!(skip.status.code(), Some(1));
 }
+
+#[test]
+fn evaluate_errors_account_for_every_strict_miss_and_false_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = fixture_docs();
+    let mut extra = docs_from(
+        &["[Goma](LOCATION) <script>alert(1)</script> \"><img onerror=alert(1)> [UNHCR](ORGANIZATION) said [14](FIGURE) fled."],
+        "x",
+    );
+    docs.append(&mut extra);
+    // Perturb gold so that every mistake kind can occur.
+    docs[0].entities[0].label = "PERSON".into();
+    docs[1].entities[0].end -= 1;
+    let gold = dir.path().join("gold.jsonl");
+    write_jsonl(&mut std::fs::File::create(&gold).unwrap(), &docs).unwrap();
+    let (errors, html) = (dir.path().join("e.jsonl"), dir.path().join("e.html"));
+    let out = bin()
+        .args([
+            "evaluate",
+            "--model",
+            s(model()),
+            "--data",
+            s(&gold),
+            "--quiet",
+            "--json",
+        ])
+        .args(["--errors", s(&errors), "--html", s(&html)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pred = lines(&tag(&[s(&gold)], b""));
+    let key = |id: &str, e: &Value| {
+        (
+            id.to_string(),
+            e["start"].as_u64().unwrap(),
+            e["end"].as_u64().unwrap(),
+            e["label"].as_str().unwrap().to_string(),
+        )
+    };
+    let p: std::collections::HashSet<_> = pred
+        .iter()
+        .flat_map(|d| {
+            let id = d["id"].as_str().unwrap().to_string();
+            d["entities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |e| key(&id, e))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let g: std::collections::HashSet<_> = docs
+        .iter()
+        .flat_map(|d| {
+            d.entities
+                .iter()
+                .map(|e| (d.id.clone(), e.start as u64, e.end as u64, e.label.clone()))
+        })
+        .collect();
+    let tp = g.intersection(&p).count();
+    let (fn_, fp) = (g.len() - tp, p.len() - tp);
+    let lines_: Vec<Value> = std::fs::read_to_string(&errors)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let n = |k: &str| lines_.iter().filter(|l| l["kind"] == k).count();
+    let wrong = n("wrong_label") + n("wrong_span") + n("wrong_both");
+    assert_eq!(n("missed") + wrong, fn_, "{lines_:?}");
+    assert_eq!(n("spurious") + wrong, fp, "{lines_:?}");
+    assert!(fn_ + fp > 0, "the perturbed gold gives mistakes");
+    for k in [
+        "missed",
+        "spurious",
+        "wrong_label",
+        "wrong_span",
+        "wrong_both",
+    ] {
+        assert_eq!(
+            report["mistakes"][k].as_u64().unwrap() as usize,
+            n(k),
+            "{k}"
+        );
+    }
+    // Each entity in at most one mistake, and the context holds the span's text.
+    let mut seen = std::collections::HashSet::new();
+    for l in &lines_ {
+        let id = l["id"].as_str().unwrap();
+        for side in ["gold", "pred"] {
+            if !l[side].is_null() {
+                assert!(seen.insert((side, key(id, &l[side]))), "{l}");
+                assert!(l["context"]
+                    .as_str()
+                    .unwrap()
+                    .contains(l[side]["text"].as_str().unwrap()));
+            }
+        }
+    }
+    // Overlap matching never scores below strict; the confusion table's row sums are the gold counts.
+    assert!(report["overlap_micro"]["f1"].as_f64() >= report["micro"]["f1"].as_f64());
+    let rows: u64 = report["confusion"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k != "none")
+        .flat_map(|(_, r)| r.as_object().unwrap().values().map(|v| v.as_u64().unwrap()))
+        .sum();
+    assert_eq!(rows as usize, g.len());
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !page.contains("<script>") && !page.contains("<img"),
+        "escaped"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // The existing files are kept without --overwrite.
+    let again = bin()
+        .args([
+            "evaluate",
+            "--model",
+            s(model()),
+            "--data",
+            s(&gold),
+            "--quiet",
+            "--errors",
+            s(&errors),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+}

@@ -3,8 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use anyhow::Context;
+use conflict_ner::mistakes::{align, Mistake};
 use conflict_ner::model::PrecisionChoice;
 use conflict_ner::model_dir::load_tagger;
+use conflict_ner::page::{evaluation_page, Evaluated};
+use conflict_ner::{Document, Entity};
 
 use super::progress::doc_bar;
 use super::FormatArgs;
@@ -31,8 +35,68 @@ pub struct EvaluateArgs {
     /// against this project's labels (repeatable).
     #[arg(long = "map", value_name = "OLD=NEW", value_parser = parse_map)]
     maps: Vec<(String, String)>,
+    /// Write every mistake as one JSON line {"id", "kind", "gold", "pred", "context"}
+    /// (kind: missed, spurious, wrong_label, wrong_span or wrong_both).
+    #[arg(long, value_name = "FILE")]
+    errors: Option<PathBuf>,
+    /// Write a self-contained HTML page: the scores, then each document's gold and
+    /// predicted entities one above the other, mistakes outlined, most mistakes first.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Replace existing --errors / --html files.
+    #[arg(long)]
+    overwrite: bool,
     #[command(flatten)]
     format: FormatArgs,
+}
+
+/// Creates an output file, refusing an existing one unless `overwrite`.
+fn create(
+    path: &std::path::Path,
+    overwrite: bool,
+) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    if path.exists() && !overwrite {
+        anyhow::bail!(
+            "{}: already exists (add --overwrite to replace it)",
+            path.display()
+        );
+    }
+    let f = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    Ok(std::io::BufWriter::new(f))
+}
+
+/// Characters of context on each side of a mistake in `--errors` lines.
+const CONTEXT: usize = 40;
+
+/// One `--errors` line.
+fn error_line(doc: &Document, m: &Mistake) -> serde_json::Value {
+    let side = |e: &Option<Entity>| match e {
+        None => serde_json::Value::Null,
+        Some(e) => {
+            let mut v = serde_json::json!({
+                "start": e.start, "end": e.end, "label": e.label,
+                "text": doc.slice(e.start, e.end).unwrap_or(""),
+            });
+            if let Some(s) = e.score {
+                v["score"] = s.into();
+            }
+            v
+        }
+    };
+    let (s, t) = m.range();
+    let from = s.saturating_sub(CONTEXT);
+    let context: String = doc
+        .text
+        .chars()
+        .skip(from)
+        .take(t + CONTEXT - from)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    serde_json::json!({
+        "id": doc.id, "kind": m.kind.name(), "gold": side(&m.gold), "pred": side(&m.pred),
+        "context": context, "context_start": from,
+    })
 }
 
 pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
@@ -67,8 +131,50 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
     }
     let bar = doc_bar(quiet, Some(gold.len() as u64));
     bar.set_message("evaluating");
-    let report = tagger.evaluate(&gold, &mut |n| bar.inc(n as u64))?;
+    let mut errors = a
+        .errors
+        .as_deref()
+        .map(|p| create(p, a.overwrite))
+        .transpose()?;
+    let html = a
+        .html
+        .as_deref()
+        .map(|p| create(p, a.overwrite))
+        .transpose()?;
+    let mut pages: Vec<Evaluated> = Vec::new();
+    let mut write_error = Ok(());
+    let report = tagger.evaluate_each(&gold, &mut |n| bar.inc(n as u64), &mut |g, p| {
+        if errors.is_none() && html.is_none() {
+            return;
+        }
+        let alignment = align(g, &p);
+        if let Some(out) = errors.as_mut() {
+            for m in &alignment.mistakes {
+                if write_error.is_ok() {
+                    write_error = writeln!(out, "{}", error_line(g, m));
+                }
+            }
+        }
+        if html.is_some() {
+            pages.push(Evaluated {
+                gold: g.clone(),
+                pred: p,
+                alignment,
+            });
+        }
+    })?;
     bar.finish_and_clear();
+    if let (Some(path), Some(mut out)) = (a.errors.as_deref(), errors) {
+        write_error
+            .and_then(|_| out.flush())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    if let (Some(path), Some(mut out)) = (a.html.as_deref(), html) {
+        let title = format!("{} on {}", a.model.display(), a.data.display());
+        out.write_all(evaluation_page(&title, &report, &pages).as_bytes())
+            .and_then(|_| out.flush())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
     if a.json {
         let mut json = serde_json::to_value(&report)?;
         if let Some(obj) = json.as_object_mut() {
