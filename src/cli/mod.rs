@@ -30,7 +30,7 @@ pub struct Args {
 enum Command {
     /// Fine-tune a base model on a labelled corpus and write a model folder.
     Train(Box<train::TrainArgs>),
-    /// Tag documents with a trained model; JSONL on stdout, one line per document, in input order.
+    /// Tag documents with a trained model: JSONL on stdout (or --format csv, conll, brat, label-studio, html), in input order.
     Tag(tag::TagArgs),
     /// Score a trained model on a labelled corpus (strict entity-level precision, recall, F1).
     Evaluate(evaluate::EvaluateArgs),
