@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub mod corpus;
 pub mod cpu;
+pub mod curve;
 pub mod decode;
 pub mod document;
 pub mod encoding;

@@ -8,6 +8,7 @@
 //! | `model.safetensors` | all weights, `BertForTokenClassification` names |
 //! | `training-config.json` | the effective [`TrainConfig`] |
 //! | `training-report.json` | per-epoch dev scores, wall time, tokens/s, data files with sha256, seed |
+//! | `training-curve.svg` | dev micro F1 and training loss against step, the kept step marked |
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -346,6 +347,11 @@ pub fn save_model(
     };
     write("training-config.json", pretty(&cfg))?;
     write("training-report.json", pretty(report))?;
+    let curve = crate::curve::training_curve_svg(report).map_err(|message| Error::Output {
+        path: tmp.join("training-curve.svg"),
+        message,
+    })?;
+    write("training-curve.svg", curve.into_bytes())?;
     tagger.model.save(&tmp.join("model.safetensors"))?;
     // Same file mode as the other files (the weights' writer may create it differently).
     let mode = std::fs::metadata(tmp.join("config.json"))

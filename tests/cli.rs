@@ -107,9 +107,12 @@ fn train_writes_the_documented_model_folder() {
         "model.safetensors",
         "training-config.json",
         "training-report.json",
+        "training-curve.svg",
     ] {
         assert!(st.model.join(f).is_file(), "{f} missing");
     }
+    let svg = std::fs::read_to_string(st.model.join("training-curve.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("dev micro F1") && svg.contains("kept: step"));
     assert!(st.train_out.contains("micro avg"), "{}", st.train_out);
     let report: Value = serde_json::from_str(
         &std::fs::read_to_string(st.model.join("training-report.json")).unwrap(),
