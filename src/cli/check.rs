@@ -1,5 +1,6 @@
 //! `conflict-ner check`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -61,6 +62,7 @@ fn declared_labels(a: &CheckArgs) -> anyhow::Result<Option<Vec<String>>> {
 }
 
 pub fn run(a: CheckArgs, quiet: bool) -> anyhow::Result<()> {
+    let mut so = std::io::stdout().lock();
     let opts = CheckOptions {
         labels: declared_labels(&a)?,
         near_duplicate: a.near_duplicate,
@@ -74,7 +76,7 @@ pub fn run(a: CheckArgs, quiet: bool) -> anyhow::Result<()> {
         }
     }
     if a.json {
-        println!("{}", serde_json::to_string(&report)?);
+        writeln!(so, "{}", serde_json::to_string(&report)?)?;
     } else {
         for f in &report.findings {
             let sev = if f.severity == Severity::Error {
@@ -94,38 +96,44 @@ pub fn run(a: CheckArgs, quiet: bool) -> anyhow::Result<()> {
             } else {
                 format!("{}: ", f.doc)
             };
-            println!("{sev}: {loc}{doc}{}", f.message);
+            writeln!(so, "{sev}: {loc}{doc}{}", f.message)?;
         }
         let labels: Vec<&String> = report.total.labels.keys().collect();
-        println!();
-        print!(
+        writeln!(so)?;
+        write!(
+            so,
             "{:<28} {:>6} {:>8} {:>9}",
             "file", "docs", "words", "entities"
-        );
+        )?;
         for l in &labels {
-            print!(" {l:>12}");
+            write!(so, " {l:>12}")?;
         }
-        println!();
+        writeln!(so)?;
         for s in report.files.iter().chain(std::iter::once(&report.total)) {
-            print!(
+            write!(
+                so,
                 "{:<28} {:>6} {:>8} {:>9}",
                 s.path, s.documents, s.words, s.entities
-            );
+            )?;
             for l in &labels {
                 let n = s.labels.get(*l).copied().unwrap_or(0);
-                print!(
+                write!(
+                    so,
                     " {:>5} {:>5.1}%",
                     n,
                     100.0 * n as f64 / s.entities.max(1) as f64
-                );
+                )?;
             }
-            println!();
+            writeln!(so)?;
         }
         if let Some((x, y, s)) = &report.most_similar {
-            println!("most similar documents: {x} and {y} (word 5-gram Jaccard {s:.3})");
+            writeln!(
+                so,
+                "most similar documents: {x} and {y} (word 5-gram Jaccard {s:.3})"
+            )?;
         }
         let warnings = report.findings.len() - report.errors();
-        println!("{} error(s), {warnings} warning(s)", report.errors());
+        writeln!(so, "{} error(s), {warnings} warning(s)", report.errors())?;
     }
     if report.errors() > 0 {
         anyhow::bail!("{} error(s) in the corpus", report.errors());

@@ -81,6 +81,7 @@ pub struct ConvertArgs {
 }
 
 pub fn run(a: ConvertArgs, quiet: bool) -> anyhow::Result<()> {
+    let mut so = std::io::stdout().lock();
     if a.to == Target::Conll && a.scheme == Scheme::Iob1 {
         bail!("--scheme: CoNLL output is IOB2 or BIOES, not IOB1");
     }
@@ -117,11 +118,12 @@ pub fn run(a: ConvertArgs, quiet: bool) -> anyhow::Result<()> {
         Some(v) => format!(" as predictions (model_version {v:?})"),
         None => String::new(),
     };
-    println!(
+    writeln!(
+        so,
         "{}: {} documents, {entities} entities{what}",
         a.output.display(),
         docs.len()
-    );
+    )?;
     Ok(())
 }
 

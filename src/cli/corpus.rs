@@ -1,5 +1,6 @@
 //! `conflict-ner corpus build`: markup source → canonical JSONL splits.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -18,6 +19,7 @@ pub enum CorpusCommand {
 }
 
 pub fn run(c: CorpusCommand) -> anyhow::Result<()> {
+    let mut so = std::io::stdout().lock();
     match c {
         CorpusCommand::Build { source, out } => {
             let plan_path = source.join("splits.json");
@@ -36,9 +38,9 @@ pub fn run(c: CorpusCommand) -> anyhow::Result<()> {
                     .with_context(|| format!("{}: cannot write", tmp.display()))?;
                 std::fs::rename(&tmp, &path)
                     .with_context(|| format!("{}: cannot write", path.display()))?;
-                println!("{}: {} documents", path.display(), docs.len());
+                writeln!(so, "{}: {} documents", path.display(), docs.len())?;
             }
-            println!("{n} documents in all");
+            writeln!(so, "{n} documents in all")?;
             Ok(())
         }
     }

@@ -35,7 +35,7 @@ pub enum TagFormat {
 /// A destination for tagged documents, in input order.
 pub enum Sink {
     Jsonl(Box<dyn Write>),
-    Csv(::csv::Writer<Box<dyn Write>>),
+    Csv(Box<::csv::Writer<Box<dyn Write>>>),
     Conll(Box<dyn Write>),
     Brat(BratWriter),
     LabelStudio {
@@ -87,7 +87,7 @@ impl Sink {
             TagFormat::Csv => {
                 let mut w = ::csv::Writer::from_writer(stream(output, overwrite)?);
                 w.write_record(CSV_HEADER)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             TagFormat::Conll => Sink::Conll(stream(output, overwrite)?),
             TagFormat::Brat => {
