@@ -71,6 +71,18 @@ impl Palette {
     }
 }
 
+/// A page's head: charset, viewport, title and the style sheets inline.
+fn head(title: &str, css: &[&str]) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) }
+            style { @for c in css { (PreEscaped(c)) } }
+        }
+    }
+}
+
 /// `1 document`, `2 documents`, `2 entities`.
 fn plural(n: usize, noun: &str) -> String {
     match (n, noun.strip_suffix('y')) {
@@ -166,12 +178,7 @@ pub fn tagged_page(title: &str, docs: &[Prediction]) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(CSS)) (PreEscaped(palette.css())) }
-            }
+            (head(title, &[CSS, &palette.css()]))
             body {
                 h1 { (title) }
                 p.muted { (plural(docs.len(), "document")) ", " (plural(total, "entity")) ". Hover over an entity for its score and, for FIGURE, its value." }
@@ -260,12 +267,7 @@ pub fn evaluation_page(title: &str, report: &Report, docs: &[Evaluated]) -> Stri
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(CSS)) (PreEscaped(KIND_CSS)) (PreEscaped(palette.css())) }
-            }
+            (head(title, &[CSS, KIND_CSS, &palette.css()]))
             body {
                 h1 { (title) }
                 table {

@@ -546,19 +546,21 @@ fn evaluate_errors_account_for_every_strict_miss_and_false_alarm() {
     let gold = dir.path().join("gold.jsonl");
     write_jsonl(&mut std::fs::File::create(&gold).unwrap(), &docs).unwrap();
     let (errors, html) = (dir.path().join("e.jsonl"), dir.path().join("e.html"));
-    let out = bin()
-        .args([
-            "evaluate",
-            "--model",
-            s(model()),
-            "--data",
-            s(&gold),
-            "--quiet",
-            "--json",
-        ])
-        .args(["--errors", s(&errors), "--html", s(&html)])
-        .output()
-        .unwrap();
+    let evaluate = |extra: &[&str]| {
+        bin()
+            .args([
+                "evaluate",
+                "--model",
+                s(model()),
+                "--data",
+                s(&gold),
+                "--quiet",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = evaluate(&["--json", "--errors", s(&errors), "--html", s(&html)]);
     assert!(
         out.status.success(),
         "{}",
@@ -650,18 +652,6 @@ fn evaluate_errors_account_for_every_strict_miss_and_false_alarm() {
     );
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     // The existing files are kept without --overwrite.
-    let again = bin()
-        .args([
-            "evaluate",
-            "--model",
-            s(model()),
-            "--data",
-            s(&gold),
-            "--quiet",
-            "--errors",
-            s(&errors),
-        ])
-        .output()
-        .unwrap();
+    let again = evaluate(&["--errors", s(&errors)]);
     assert_eq!(again.status.code(), Some(1));
 }
