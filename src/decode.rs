@@ -13,8 +13,10 @@ pub fn allowed(prev: Option<Tag>, next: Tag) -> bool {
 }
 
 /// The highest-scoring tag sequence under the IOB2 constraints, from log-probabilities
-/// `scores[word][tag_id]` (each row `labels.num_tags()` long). Never emits `I-X` after `O` or `Y`.
-pub fn viterbi(scores: &[Vec<f32>], labels: &LabelSet) -> Vec<Tag> {
+/// `scores[word][tag_id]` (each row `labels.num_tags()` long). Never emits `I-X` after
+/// `O` or `Y`, nor on a word where `line_starts[word]` is true (a word after a line
+/// break: entities never span lines). `line_starts` may be shorter (missing = false).
+pub fn viterbi(scores: &[Vec<f32>], labels: &LabelSet, line_starts: &[bool]) -> Vec<Tag> {
     let n = labels.num_tags();
     if scores.is_empty() {
         return Vec::new();
@@ -30,10 +32,15 @@ pub fn viterbi(scores: &[Vec<f32>], labels: &LabelSet) -> Vec<Tag> {
         })
         .collect();
     let mut back: Vec<Vec<usize>> = Vec::with_capacity(scores.len());
-    for row in &scores[1..] {
+    for (w, row) in scores.iter().enumerate().skip(1) {
+        let new_line = line_starts.get(w).copied().unwrap_or(false);
         let mut next = vec![f32::NEG_INFINITY; n];
         let mut from = vec![0usize; n];
         for j in 0..n {
+            if new_line && !allowed(None, tags[j]) {
+                next[j] = f32::NEG_INFINITY;
+                continue;
+            }
             for i in 0..n {
                 if best[i] > f32::NEG_INFINITY
                     && allowed(Some(tags[i]), tags[j])
@@ -120,8 +127,23 @@ mod tests {
             vec![-3.0, -2.0, -0.1, -5.0, -5.0],
             vec![-3.0, -5.0, -5.0, -2.5, -0.1],
         ];
-        let tags = viterbi(&scores, &labels);
+        let tags = viterbi(&scores, &labels, &[]);
         assert_eq!(tags, vec![Tag::Begin(0), Tag::Begin(1)]);
+    }
+
+    #[test]
+    fn an_entity_never_continues_across_a_line_break() {
+        let labels = LabelSet::new(["LOC"]);
+        // Tags O, B-LOC, I-LOC: word 1 prefers I-LOC after B-LOC.
+        let scores = vec![vec![-5.0, -0.1, -3.0], vec![-5.0, -2.0, -0.1]];
+        assert_eq!(
+            viterbi(&scores, &labels, &[false, false]),
+            vec![Tag::Begin(0), Tag::Inside(0)]
+        );
+        assert_eq!(
+            viterbi(&scores, &labels, &[false, true]),
+            vec![Tag::Begin(0), Tag::Begin(0)]
+        );
     }
 
     #[test]

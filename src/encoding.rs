@@ -138,7 +138,37 @@ fn align_tags(doc: &Document, words: &[Word], set: &LabelSet) -> Result<Vec<usiz
     Ok(tags)
 }
 
+/// Characters that end a line: no entity spans one.
+pub fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
 impl Encoding {
+    /// Per word: whether a line break ([`is_line_break`]: newline, U+2028,
+    /// U+2029, …) lies between it and the previous word, in `text` (the
+    /// document that was encoded). Decoding starts a new entity there.
+    pub fn line_starts(&self, text: &str) -> Vec<bool> {
+        let breaks: Vec<usize> = text
+            .chars()
+            .enumerate()
+            .filter(|(_, c)| is_line_break(*c))
+            .map(|(i, _)| i)
+            .collect();
+        let mut prev_end = 0usize;
+        self.words
+            .iter()
+            .map(|w| {
+                let from = breaks.partition_point(|&b| b < prev_end);
+                let hit = breaks.get(from).is_some_and(|&b| b < w.start);
+                prev_end = w.end;
+                hit
+            })
+            .collect()
+    }
+
     /// Splits the sub-tokens into windows of at most `content_len` tokens (the
     /// encoder's maximum length less its two special tokens) that overlap by about
     /// `overlap` tokens. Windows start on a word's first sub-token where possible,
@@ -221,6 +251,38 @@ impl Encoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_starts_mark_words_after_any_line_break() {
+        let text = "Raqqa\u{2028}Deir ez-Zor, Homs\u{2029}Hama\r\nIdlib 𝐀\nX";
+        let mut words = Vec::new();
+        let mut start = None;
+        for (i, c) in text.chars().chain(std::iter::once(' ')).enumerate() {
+            match (start, c.is_whitespace()) {
+                (None, false) => start = Some(i),
+                (Some(s), true) => {
+                    words.push(Word {
+                        start: s,
+                        end: i,
+                        first_token: words.len(),
+                    });
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        let enc = Encoding {
+            ids: vec![],
+            token_word: vec![],
+            words,
+            word_tags: None,
+        };
+        // Raqqa | Deir ez-Zor, Homs | Hama | Idlib 𝐀 | X
+        assert_eq!(
+            enc.line_starts(text),
+            [false, true, false, false, true, true, false, true]
+        );
+    }
 
     /// An encoding of `word_lens[i]` sub-tokens per word (no text needed).
     fn encoding(word_lens: &[usize]) -> Encoding {

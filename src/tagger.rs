@@ -54,7 +54,7 @@ impl Tagger {
             .zip(&encodings)
             .zip(scores)
             .map(|((doc, enc), scores)| {
-                let tags = viterbi(&scores, &self.labels);
+                let tags = viterbi(&scores, &self.labels, &enc.line_starts(&doc.text));
                 let probs: Vec<f32> = tags
                     .iter()
                     .zip(&scores)
