@@ -176,6 +176,7 @@ pub fn check_files(paths: &[&Path], opts: &CheckOptions) -> Result<CheckReport> 
         report.files.push(stats);
     }
     report.total.path = "total".into();
+    in_word(&docs, &mut report.findings);
     consistency(&docs, &mut report.findings);
     report.most_similar = near_duplicates(&docs, opts.near_duplicate, &mut report.findings);
     Ok(report)
@@ -190,6 +191,50 @@ fn warning(m: String, at: Option<&Located>) -> Finding {
         task,
         doc: at.map_or(String::new(), |d| d.doc.id.clone()),
         message: m,
+    }
+}
+
+/// Entities that start or end inside a word as BERT's pre-tokenizer splits
+/// words (letters and digits on both sides of the boundary; punctuation and
+/// whitespace split): training widens such an entity to its whole words and
+/// strict scoring can never match it.
+fn in_word(docs: &[Located], findings: &mut Vec<Finding>) {
+    for d in docs {
+        let chars: Vec<char> = d.doc.text.chars().collect();
+        let joined = |i: usize| {
+            i > 0 && i < chars.len() && chars[i - 1].is_alphanumeric() && chars[i].is_alphanumeric()
+        };
+        for e in &d.doc.entities {
+            if e.start >= e.end || e.end > chars.len() {
+                continue; // reported as an error by the readers
+            }
+            let (cut_start, cut_end) = (joined(e.start), joined(e.end));
+            if !cut_start && !cut_end {
+                continue;
+            }
+            let mut w0 = e.start;
+            while w0 > 0 && chars[w0 - 1].is_alphanumeric() {
+                w0 -= 1;
+            }
+            let mut w1 = e.end;
+            while w1 < chars.len() && chars[w1].is_alphanumeric() {
+                w1 += 1;
+            }
+            let surface: String = chars[e.start..e.end].iter().collect();
+            let word: String = chars[w0..w1].iter().collect();
+            let side = match (cut_start, cut_end) {
+                (true, true) => "starts and ends",
+                (true, false) => "starts",
+                _ => "ends",
+            };
+            findings.push(warning(
+                format!(
+                    "span {}..{} ({}) {surface:?} {side} inside the word {word:?}: training tags the whole word, and strict scoring can never match the span",
+                    e.start, e.end, e.label
+                ),
+                Some(d),
+            ));
+        }
     }
 }
 

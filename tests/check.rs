@@ -161,3 +161,48 @@ fn cli_exits_1_on_errors_and_prints_json() {
     assert_eq!(v["total"]["entities"], 1);
     assert!(v["findings"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn warns_on_entities_that_cut_a_word() {
+    let dir = tmp("in-word");
+    let a = write(
+        &dir,
+        "a.jsonl",
+        &[
+            r#"{"id":"a","text":"Sudanese troops and Taliban-led fighters","entities":[{"start":0,"end":5,"label":"LOCATION"},{"start":20,"end":27,"label":"ARMED_GROUP"}]}"#,
+            r#"{"id":"b","text":"in 𝐀Goma","entities":[{"start":4,"end":8,"label":"LOCATION"}]}"#,
+        ],
+    );
+    let r = check_files(
+        &[&a],
+        &CheckOptions {
+            labels: None,
+            near_duplicate: 0.5,
+            read: Default::default(),
+        },
+    )
+    .unwrap();
+    let cuts: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("inside the word"))
+        .collect();
+    // "Taliban" in "Taliban-led" is a word of its own (the hyphen splits).
+    assert_eq!(cuts.len(), 2, "{:?}", r.findings);
+    assert!(cuts.iter().all(|f| f.severity == Severity::Warning));
+    assert_eq!((cuts[0].line, cuts[0].doc.as_str()), (1, "a"));
+    assert!(
+        cuts[0]
+            .message
+            .contains(r#""Sudan" ends inside the word "Sudanese""#),
+        "{}",
+        cuts[0].message
+    );
+    assert!(
+        cuts[1]
+            .message
+            .contains(r#""Goma" starts inside the word "𝐀Goma""#),
+        "{}",
+        cuts[1].message
+    );
+}
