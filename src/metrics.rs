@@ -11,7 +11,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
-use crate::mistakes::{align, Kind};
+use crate::mistakes::{align, Alignment, Kind};
 
 /// The row and column of the confusion table for "no entity".
 pub const NONE: &str = "none";
@@ -71,8 +71,9 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// Adds one document's gold and predicted entities (same text assumed).
-    pub fn add(&mut self, gold: &Document, pred: &Document) {
+    /// Adds one document's gold and predicted entities (same text assumed), and
+    /// returns their pairing ([`align`]), which the overlap and confusion counts use.
+    pub fn add(&mut self, gold: &Document, pred: &Document) -> Alignment {
         let key = |e: &crate::document::Entity| (e.start, e.end, e.label.clone());
         let gold_set: HashSet<_> = gold.entities.iter().map(key).collect();
         let pred_set: HashSet<_> = pred.entities.iter().map(key).collect();
@@ -116,6 +117,7 @@ impl Evaluation {
             fp: pred.entities.len() - found,
             fn_: gold.entities.len() - found,
         });
+        a
     }
 
     /// Counts per label seen in gold or predictions.

@@ -9,6 +9,7 @@ use crate::encoding::{Encoder, Encoding};
 use crate::error::Result;
 use crate::label::LabelSet;
 use crate::metrics::{Evaluation, Report};
+use crate::mistakes::Alignment;
 use crate::model::{Precision, TokenClassifier};
 
 /// A window's sub-token range and its per-position log-probabilities.
@@ -74,23 +75,23 @@ impl Tagger {
     /// the number of documents done after each group. `train`'s dev evaluations
     /// and the `evaluate` command both run this.
     pub fn evaluate(&self, gold: &[Document], progress: &mut dyn FnMut(usize)) -> Result<Report> {
-        self.evaluate_each(gold, progress, &mut |_, _| {})
+        self.evaluate_each(gold, progress, &mut |_, _, _| {})
     }
 
-    /// [`Tagger::evaluate`], handing each (gold, predicted) pair to `each` in
-    /// order (for error analysis).
+    /// [`Tagger::evaluate`], handing each (gold, predicted) pair and their
+    /// pairing ([`crate::mistakes::align`]) to `each` in order (for error analysis).
     pub fn evaluate_each(
         &self,
         gold: &[Document],
         progress: &mut dyn FnMut(usize),
-        each: &mut dyn FnMut(&Document, Document),
+        each: &mut dyn FnMut(&Document, Document, Alignment),
     ) -> Result<Report> {
         let mut ev = Evaluation::default();
         for chunk in gold.chunks(EVAL_GROUP) {
             let pred = self.tag(chunk)?;
             for (g, p) in chunk.iter().zip(pred) {
-                ev.add(g, &p);
-                each(g, p);
+                let alignment = ev.add(g, &p);
+                each(g, p, alignment);
             }
             progress(chunk.len());
         }

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use conflict_ner::mistakes::{align, Mistake};
+use conflict_ner::mistakes::Mistake;
 use conflict_ner::model::PrecisionChoice;
 use conflict_ner::model_dir::load_tagger;
 use conflict_ner::page::{evaluation_page, Evaluated};
@@ -48,22 +48,6 @@ pub struct EvaluateArgs {
     overwrite: bool,
     #[command(flatten)]
     format: FormatArgs,
-}
-
-/// Creates an output file, refusing an existing one unless `overwrite`.
-fn create(
-    path: &std::path::Path,
-    overwrite: bool,
-) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
-    if path.exists() && !overwrite {
-        anyhow::bail!(
-            "{}: already exists (add --overwrite to replace it)",
-            path.display()
-        );
-    }
-    let f = std::fs::File::create(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
-    Ok(std::io::BufWriter::new(f))
 }
 
 /// Characters of context on each side of a mistake in `--errors` lines.
@@ -134,35 +118,32 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
     let mut errors = a
         .errors
         .as_deref()
-        .map(|p| create(p, a.overwrite))
+        .map(|p| super::create_output(p, a.overwrite))
         .transpose()?;
     let html = a
         .html
         .as_deref()
-        .map(|p| create(p, a.overwrite))
+        .map(|p| super::create_output(p, a.overwrite))
         .transpose()?;
     let mut pages: Vec<Evaluated> = Vec::new();
     let mut write_error = Ok(());
-    let report = tagger.evaluate_each(&gold, &mut |n| bar.inc(n as u64), &mut |g, p| {
-        if errors.is_none() && html.is_none() {
-            return;
-        }
-        let alignment = align(g, &p);
-        if let Some(out) = errors.as_mut() {
-            for m in &alignment.mistakes {
-                if write_error.is_ok() {
-                    write_error = writeln!(out, "{}", error_line(g, m));
+    let report =
+        tagger.evaluate_each(&gold, &mut |n| bar.inc(n as u64), &mut |g, p, alignment| {
+            if let Some(out) = errors.as_mut() {
+                for m in &alignment.mistakes {
+                    if write_error.is_ok() {
+                        write_error = writeln!(out, "{}", error_line(g, m));
+                    }
                 }
             }
-        }
-        if html.is_some() {
-            pages.push(Evaluated {
-                gold: g.clone(),
-                pred: p,
-                alignment,
-            });
-        }
-    })?;
+            if html.is_some() {
+                pages.push(Evaluated {
+                    gold: g.clone(),
+                    pred: p,
+                    alignment,
+                });
+            }
+        })?;
     bar.finish_and_clear();
     if let (Some(path), Some(mut out)) = (a.errors.as_deref(), errors) {
         write_error

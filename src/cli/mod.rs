@@ -69,6 +69,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
+/// Creates an output file (buffered), refusing an existing one unless `overwrite`.
+fn create_output(
+    path: &std::path::Path,
+    overwrite: bool,
+) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    use anyhow::Context;
+    if path.exists() && !overwrite {
+        anyhow::bail!(
+            "{}: already exists (add --overwrite to replace it)",
+            path.display()
+        );
+    }
+    let f = std::fs::File::create(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
+    Ok(std::io::BufWriter::new(f))
+}
+
 /// Resolves `--precision` for `tag`/`evaluate`, printing `auto`'s choice on stderr.
 fn resolve_inference_precision(
     choice: conflict_ner::model::PrecisionChoice,

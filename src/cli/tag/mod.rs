@@ -119,8 +119,9 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
                     let Some(mut doc) = pred.next() else { break };
                     doc.entities
                         .retain(|e| e.score.is_none_or(|s| s >= a.min_score));
-                    unreadable += Prediction::new(&doc).unreadable_figures();
-                    out.write(&doc)?;
+                    let p = Prediction::new(&doc);
+                    unreadable += p.unreadable_figures();
+                    out.write(&doc, &p)?;
                     bar.inc(1);
                 }
                 Item::Bad { at, id, message } => match a.on_error {

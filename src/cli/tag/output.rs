@@ -54,17 +54,7 @@ pub enum Sink {
 fn stream(output: Option<&Path>, overwrite: bool) -> anyhow::Result<Box<dyn Write>> {
     match output {
         None => Ok(Box::new(std::io::stdout().lock())),
-        Some(p) => {
-            if p.exists() && !overwrite {
-                bail!(
-                    "{}: already exists (add --overwrite to replace it)",
-                    p.display()
-                );
-            }
-            let f = std::fs::File::create(p)
-                .with_context(|| format!("{}: cannot create", p.display()))?;
-            Ok(Box::new(std::io::BufWriter::new(f)))
-        }
+        Some(p) => Ok(Box::new(super::super::create_output(p, overwrite)?)),
     }
 }
 
@@ -119,14 +109,14 @@ impl Sink {
         Ok(())
     }
 
-    /// Writes one tagged document.
-    pub fn write(&mut self, doc: &Document) -> anyhow::Result<()> {
+    /// Writes one tagged document; `p` is its [`Prediction`] (built once by the caller).
+    pub fn write(&mut self, doc: &Document, p: &Prediction) -> anyhow::Result<()> {
         match self {
             Sink::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, &Prediction::new(doc))?;
+                serde_json::to_writer(&mut *out, p)?;
                 out.write_all(b"\n")?;
             }
-            Sink::Csv(w) => write_csv_rows(w, &Prediction::new(doc))?,
+            Sink::Csv(w) => write_csv_rows(w, p)?,
             Sink::Conll(out) => write_conll(out, std::slice::from_ref(doc), Scheme::Iob2)?,
             Sink::Brat(w) => w.write(doc)?,
             Sink::LabelStudio {
