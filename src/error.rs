@@ -45,6 +45,16 @@ pub enum Error {
     /// A model folder cannot be written where asked (it would replace something else).
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
+    /// A training checkpoint is missing, unreadable or belongs to another run.
+    #[error("{path}: {message}")]
+    Checkpoint { path: PathBuf, message: String },
+    /// Training was interrupted (SIGINT/SIGTERM) after writing a checkpoint.
+    #[error(
+        "interrupted at step {step}: checkpoint written to {}; run the same command \
+         with --resume to continue",
+        checkpoint.display()
+    )]
+    Interrupted { checkpoint: PathBuf, step: usize },
     /// The tokenizer failed to encode a document.
     #[error("document {doc:?}: tokenizer: {source}")]
     Tokenizer {
@@ -99,6 +109,14 @@ impl Error {
     /// A model-folder error about `path`.
     pub fn model(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Model {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An error about a training checkpoint at `path`.
+    pub fn checkpoint(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Checkpoint {
             path: path.into(),
             message: message.into(),
         }

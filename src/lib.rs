@@ -9,6 +9,7 @@
 
 pub mod batch;
 pub mod check;
+pub mod checkpoint;
 pub mod config;
 pub mod corpus;
 pub mod cpu;

@@ -37,7 +37,14 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("{msg}");
-            ExitCode::from(1)
+            // An interrupted training run exits as interrupted programs do (128 + SIGINT).
+            let interrupted = err.chain().any(|c| {
+                matches!(
+                    c.downcast_ref::<conflict_ner::Error>(),
+                    Some(conflict_ner::Error::Interrupted { .. })
+                )
+            });
+            ExitCode::from(if interrupted { 130 } else { 1 })
         }
     }
 }

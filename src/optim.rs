@@ -64,6 +64,41 @@ impl AdamW {
         AdamW { slots, cfg, t: 0 }
     }
 
+    /// Steps taken so far (AdamW's `t`, which sets the bias corrections).
+    pub fn steps(&self) -> i32 {
+        self.t
+    }
+
+    /// The first and second moments of each parameter, in the order given to
+    /// [`AdamW::new`] (each as long as its parameter's element count).
+    pub fn moments(&self) -> impl Iterator<Item = (&[f32], &[f32])> {
+        self.slots.iter().map(|s| (s.m.as_slice(), s.v.as_slice()))
+    }
+
+    /// Restores a state saved from [`AdamW::steps`] and [`AdamW::moments`]:
+    /// one `(m, v)` per parameter, in order, each of its element count.
+    pub fn restore(&mut self, steps: i32, moments: Vec<(Vec<f32>, Vec<f32>)>) -> Result<()> {
+        if moments.len() != self.slots.len() {
+            return Err(crate::error::Error::Weights(format!(
+                "optimizer state for {} parameters, the model has {}",
+                moments.len(),
+                self.slots.len()
+            )));
+        }
+        for (i, (s, (m, v))) in self.slots.iter_mut().zip(moments).enumerate() {
+            if m.len() != s.m.len() || v.len() != s.v.len() {
+                return Err(crate::error::Error::Weights(format!(
+                    "optimizer state of parameter {i}: {} values, the parameter has {}",
+                    m.len(),
+                    s.m.len()
+                )));
+            }
+            (s.m, s.v) = (m, v);
+        }
+        self.t = steps;
+        Ok(())
+    }
+
     /// Global L2 norm of the gradients of this optimizer's parameters.
     pub fn grad_norm(&self, grads: &GradStore) -> Result<f64> {
         let mut total = 0f64;

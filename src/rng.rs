@@ -42,6 +42,17 @@ impl Rng {
         }
     }
 
+    /// The generator's whole state, for checkpoints: [`Rng::from_state`] of it
+    /// continues the stream exactly here.
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
+    /// A generator continuing from a [`Rng::state`].
+    pub fn from_state(state: u64) -> Self {
+        Rng { state }
+    }
+
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(GOLDEN);

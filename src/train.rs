@@ -1,14 +1,17 @@
 //! Fine-tuning: encoded batches → masked loss → AdamW, with dev evaluation,
 //! best-model selection by dev micro-F1 and early stopping.
 
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use candle_core::{Tensor, Var};
 
 use crate::batch::{bucketed_batches, make_batch, windows, Window};
+use crate::checkpoint::{self, Checkpoint, Progress, RunIdentity};
 use crate::config::TrainConfig;
 use crate::document::Document;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::loss::masked_cross_entropy;
 use crate::model::{BertInput, TokenClassifier};
 use crate::optim::{AdamW, AdamWConfig};
@@ -46,6 +49,24 @@ pub trait Observer {
 /// Does nothing.
 impl Observer for () {}
 
+/// Checkpointing and interruption of a run; [`Control::default`] is neither.
+#[derive(Default)]
+pub struct Control<'a> {
+    /// Where to write checkpoints (see [`crate::checkpoint`]); `None`: never.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Also checkpoint every this many steps (0: only at dev evaluations).
+    pub checkpoint_every: usize,
+    /// What checkpoints record as this run's identity, and what a resumed
+    /// checkpoint must match (the config and labels alone when `None`).
+    pub identity: Option<RunIdentity>,
+    /// A checkpoint of this run to continue from.
+    pub resume: Option<Checkpoint>,
+    /// When it becomes true (a signal handler sets it), the run checkpoints after
+    /// the current step and returns [`Error::Interrupted`]; honoured only with a
+    /// `checkpoint_dir`.
+    pub stop: Option<&'a AtomicBool>,
+}
+
 /// Fine-tunes `tagger` (built by [`crate::model_dir::load_base`]) on `train`,
 /// selecting by dev micro-F1 when `dev` is given; on return the tagger holds the
 /// best weights. `report.data`/`base_model` are left for the caller to fill.
@@ -55,6 +76,20 @@ pub fn train(
     train: &[Document],
     dev: Option<&[Document]>,
     observer: &mut dyn Observer,
+) -> Result<TrainReport> {
+    train_with(tagger, cfg, train, dev, observer, Control::default())
+}
+
+/// [`train`] with checkpoints, resume and interruption. A run resumed from a
+/// checkpoint ends with the same weights, bit for bit, as the run that wrote it
+/// would have (on the same machine: the CPU tier decides the float arithmetic).
+pub fn train_with(
+    tagger: &mut Tagger,
+    cfg: &TrainConfig,
+    train: &[Document],
+    dev: Option<&[Document]>,
+    observer: &mut dyn Observer,
+    mut ctl: Control,
 ) -> Result<TrainReport> {
     cfg.validate()?;
     let started = Instant::now();
@@ -81,30 +116,76 @@ pub fn train(
             ..AdamWConfig::default()
         },
     );
-
-    let mut rng = Rng::new(cfg.seed);
-    let mut report = TrainReport {
-        seed: cfg.seed,
-        train_windows: exs.len(),
+    let identity = ctl.identity.take().unwrap_or_else(|| RunIdentity {
+        config: cfg.clone(),
+        labels: tagger.labels.labels().to_vec(),
+        base_model: String::new(),
+        data: Vec::new(),
+    });
+    let ckpt_dir = ctl.checkpoint_dir.clone();
+    let mut p = Progress {
+        epoch: 1,
+        epoch_rng: Rng::new(cfg.seed).state(),
+        report: TrainReport {
+            seed: cfg.seed,
+            train_windows: exs.len(),
+            ..Default::default()
+        },
         ..Default::default()
     };
-    let mut best: Option<(f64, Vec<Tensor>)> = None;
-    let mut since_best = 0;
-    let mut step = 0;
-    let mut train_time = 0.0;
-    let mut train_tokens = 0usize;
+    let mut best: Option<Vec<Tensor>> = None;
+    if let Some(ck) = ctl.resume.take() {
+        let dir = ckpt_dir.clone().unwrap_or_default();
+        let diffs = ck.identity.differences(&identity);
+        if !diffs.is_empty() {
+            return Err(Error::checkpoint(
+                dir,
+                format!("was written by another run: {}", diffs.join("; ")),
+            ));
+        }
+        if ck.progress.report.train_windows != exs.len() {
+            return Err(Error::checkpoint(
+                dir,
+                format!(
+                    "was written for {} training windows, this run has {}",
+                    ck.progress.report.train_windows,
+                    exs.len()
+                ),
+            ));
+        }
+        for ((_, var), w) in tagger.model.vars().iter().zip(ck.weights) {
+            var.set(&w)?;
+        }
+        opt.restore(ck.progress.optimizer_steps, ck.moments)?;
+        tagger.model.set_dropout_state(ck.progress.dropout_rng);
+        best = match (ck.progress.has_best, ck.progress.best_is_current) {
+            (false, _) => None,
+            (true, true) => Some(snapshot(tagger.model.vars())?),
+            (true, false) => ck.best,
+        };
+        p = ck.progress;
+    }
+    let elapsed_before = p.elapsed_s;
+    let elapsed = || elapsed_before + started.elapsed().as_secs_f64();
+    let mut rng = Rng::from_state(p.epoch_rng);
+    // Throughput since the last evaluation counts this attempt's tokens only.
+    let (mut win_tokens, mut win_start, first_epoch) = (0usize, Instant::now(), p.epoch);
     observer.start(total_steps);
-    'epochs: for epoch in 1..=cfg.epochs {
-        let (mut loss_sum, mut loss_n, mut win_tokens, mut win_start) =
-            (0.0f64, 0usize, 0usize, Instant::now());
+    'epochs: for epoch in first_epoch..=cfg.epochs {
+        if p.report.stopped_early {
+            break;
+        }
+        if epoch != first_epoch {
+            (p.epoch, p.batches_done, p.epoch_rng) = (epoch, 0, rng.state());
+        }
         let (mut epoch_tokens, epoch_start) = (0usize, Instant::now());
         let batches = bucketed_batches(&lengths, cfg.batch_size, &mut rng);
         let n_batches = batches.len();
-        for (bi, idx) in batches.into_iter().enumerate() {
+        for (bi, idx) in batches.into_iter().enumerate().skip(p.batches_done) {
             let t0 = Instant::now();
             let refs: Vec<&Window> = idx.iter().map(|&i| &exs[i]).collect();
             let batch = make_batch(&refs, tagger.encoder.pad)?;
-            let lr = schedule(step);
+            let lr = schedule(p.step);
             let loss = self::step(
                 &tagger.model,
                 &mut opt,
@@ -114,15 +195,17 @@ pub fn train(
                 cfg.max_grad_norm,
             )?
             .loss;
-            step += 1;
-            loss_sum += loss as f64;
-            loss_n += 1;
-            train_time += t0.elapsed().as_secs_f64();
-            train_tokens += batch.tokens;
+            p.step += 1;
+            p.batches_done = bi + 1;
+            p.best_is_current = false;
+            p.loss_sum += loss as f64;
+            p.loss_n += 1;
+            p.train_time_s += t0.elapsed().as_secs_f64();
+            p.train_tokens += batch.tokens;
             win_tokens += batch.tokens;
             epoch_tokens += batch.tokens;
             observer.step(&StepInfo {
-                step,
+                step: p.step,
                 total_steps,
                 epoch,
                 loss,
@@ -130,51 +213,68 @@ pub fn train(
                 tokens_per_s: epoch_tokens as f64 / epoch_start.elapsed().as_secs_f64().max(1e-9),
             });
             let epoch_end = bi + 1 == n_batches;
-            let periodic = cfg.eval_every > 0 && step % cfg.eval_every == 0;
-            if !(epoch_end || periodic) {
-                continue;
+            let periodic = cfg.eval_every > 0 && p.step.is_multiple_of(cfg.eval_every);
+            let evaluate = epoch_end || periodic;
+            if evaluate {
+                let dev_report = dev.map(|d| tagger.evaluate(d, &mut |_| {})).transpose()?;
+                let f1 = dev_report.as_ref().map(|r| r.micro.f1);
+                let improved = match (p.has_best, p.best_f1, f1) {
+                    (true, Some(b), Some(f)) => f > b,
+                    _ => true,
+                };
+                if improved {
+                    best = Some(snapshot(tagger.model.vars())?);
+                    (p.has_best, p.best_is_current, p.best_f1) = (true, true, f1);
+                    p.report.best_step = p.step;
+                    p.report.best_dev_micro_f1 = f1;
+                    p.since_best = 0;
+                } else {
+                    p.since_best += 1;
+                }
+                let record = EvalRecord {
+                    epoch,
+                    step: p.step,
+                    train_loss: p.loss_sum / p.loss_n.max(1) as f64,
+                    dev: dev_report,
+                    best: improved,
+                    elapsed_s: elapsed(),
+                    tokens_per_s: win_tokens as f64 / win_start.elapsed().as_secs_f64().max(1e-9),
+                };
+                observer.evaluated(&record, epoch_end, cfg.epochs);
+                p.report.evaluations.push(record);
+                (p.loss_sum, p.loss_n, win_tokens, win_start) = (0.0, 0, 0, Instant::now());
+                if dev.is_some() && cfg.patience > 0 && p.since_best >= cfg.patience {
+                    p.report.stopped_early = true;
+                }
             }
-            let dev_report = dev.map(|d| tagger.evaluate(d, &mut |_| {})).transpose()?;
-            let f1 = dev_report.as_ref().map(|r| r.micro.f1);
-            let improved = match (&best, f1) {
-                (_, None) => true,
-                (None, Some(_)) => true,
-                (Some((b, _)), Some(f)) => f > *b,
-            };
-            if improved {
-                best = Some((f1.unwrap_or(0.0), snapshot(tagger.model.vars())?));
-                report.best_step = step;
-                report.best_dev_micro_f1 = f1;
-                since_best = 0;
-            } else {
-                since_best += 1;
+            let stop = ckpt_dir.is_some() && ctl.stop.is_some_and(|s| s.load(Ordering::SeqCst));
+            let every = ctl.checkpoint_every > 0 && p.step.is_multiple_of(ctl.checkpoint_every);
+            if let Some(dir) = ckpt_dir.as_deref().filter(|_| evaluate || every || stop) {
+                p.dropout_rng = tagger.model.dropout_state();
+                p.optimizer_steps = opt.steps();
+                p.elapsed_s = elapsed();
+                let kept = best.as_deref().filter(|_| !p.best_is_current);
+                checkpoint::write(dir, &identity, &p, &tagger.model, kept, &opt)?;
+                if stop {
+                    return Err(Error::Interrupted {
+                        checkpoint: dir.to_path_buf(),
+                        step: p.step,
+                    });
+                }
             }
-            let record = EvalRecord {
-                epoch,
-                step,
-                train_loss: loss_sum / loss_n.max(1) as f64,
-                dev: dev_report,
-                best: improved,
-                elapsed_s: started.elapsed().as_secs_f64(),
-                tokens_per_s: win_tokens as f64 / win_start.elapsed().as_secs_f64().max(1e-9),
-            };
-            observer.evaluated(&record, epoch_end, cfg.epochs);
-            report.evaluations.push(record);
-            (loss_sum, loss_n, win_tokens, win_start) = (0.0, 0, 0, Instant::now());
-            if dev.is_some() && cfg.patience > 0 && since_best >= cfg.patience {
-                report.stopped_early = true;
+            if p.report.stopped_early {
                 break 'epochs;
             }
         }
     }
-    if let Some((_, weights)) = best {
+    if let Some(weights) = best {
         for ((_, var), w) in tagger.model.vars().iter().zip(weights) {
             var.set(&w)?;
         }
     }
-    report.wall_time_s = started.elapsed().as_secs_f64();
-    report.train_tokens_per_s = train_tokens as f64 / train_time.max(1e-9);
-    Ok(report)
+    p.report.wall_time_s = elapsed();
+    p.report.train_tokens_per_s = p.train_tokens as f64 / p.train_time_s.max(1e-9);
+    Ok(p.report)
 }
 
 /// What one optimizer step did.

@@ -663,6 +663,12 @@ fn output_never_replaces_what_train_did_not_write() {
     child.wait().unwrap();
     assert!(std::fs::read(model.join("model.safetensors")).unwrap() == first);
 
+    // The killed run left its checkpoint: a new run, even with --overwrite, must
+    // not discard it unasked.
+    let out = quick_train(st, &model, &["--seed", "2", "--overwrite"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unfinished run"), "{}", stderr(&out));
+    std::fs::remove_dir_all(root.join("model.checkpoint")).unwrap();
     let out = quick_train(st, &model, &["--seed", "2", "--overwrite"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(std::fs::read(model.join("model.safetensors")).unwrap() != first);

@@ -2,14 +2,16 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
+use conflict_ner::checkpoint::{self, RunIdentity};
 use conflict_ner::config::TrainConfig;
 use conflict_ner::label::LabelSet;
 use conflict_ner::model::PrecisionChoice;
 use conflict_ner::model_dir::{check_output, file_sha256, load_base, save_model};
 use conflict_ner::report::DataFile;
-use conflict_ner::train::train;
+use conflict_ner::train::{train_with, Control};
 
 use super::progress::TrainProgress;
 use super::FormatArgs;
@@ -33,6 +35,15 @@ pub struct TrainArgs {
     /// Replace the model folder at --output; the old model stays until the new one is complete.
     #[arg(long)]
     overwrite: bool,
+    /// Continue the interrupted run whose checkpoint is at OUTPUT.checkpoint; data,
+    /// config and seed must be those of that run. The result is the same, bit for
+    /// bit, as if the run had never stopped.
+    #[arg(long)]
+    resume: bool,
+    /// Also write a checkpoint every N steps (one is always written at each dev
+    /// evaluation and on Ctrl-C); 0: only then [default: 0].
+    #[arg(long, default_value_t = 0)]
+    checkpoint_every: usize,
     /// JSON file of hyperparameters (keys of training-config.json); flags override it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -125,6 +136,8 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     let mut protected = vec![a.base.as_path(), a.train.as_path()];
     protected.extend(a.dev.as_deref());
     check_output(&a.output, a.overwrite, &protected)?;
+    let ckpt_dir = checkpoint::dir_for(&a.output);
+    checkpoint::check_dir(&ckpt_dir, a.resume)?;
     let train_docs = a.format.read(&a.train, quiet)?;
     if train_docs.is_empty() {
         anyhow::bail!("{}: no documents", a.train.display());
@@ -158,19 +171,55 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
             documents: d.len(),
         });
     }
+    let identity = RunIdentity {
+        config: cfg.clone(),
+        labels: tagger.labels.labels().to_vec(),
+        base_model: a.base.display().to_string(),
+        data: data.clone(),
+    };
+    let resume = if a.resume {
+        let names: Vec<(String, Vec<usize>)> = tagger
+            .model
+            .vars()
+            .iter()
+            .map(|(n, v)| (n.clone(), v.dims().to_vec()))
+            .collect();
+        let ck = checkpoint::read(&ckpt_dir, &names)?;
+        if !quiet {
+            eprintln!(
+                "resuming from {} at step {} (epoch {})",
+                ckpt_dir.display(),
+                ck.progress.step,
+                ck.progress.epoch
+            );
+        }
+        Some(ck)
+    } else {
+        None
+    };
+    let stop = interrupt_flag()?;
     let mut progress = TrainProgress::new(quiet);
-    let result = train(
+    let result = train_with(
         &mut tagger,
         &cfg,
         &train_docs,
         dev_docs.as_deref(),
         &mut progress,
+        Control {
+            checkpoint_dir: Some(ckpt_dir.clone()),
+            checkpoint_every: a.checkpoint_every,
+            identity: Some(identity),
+            resume,
+            stop: Some(stop),
+        },
     );
     progress.finish();
     let mut report = result?;
     report.data = data;
     report.base_model = a.base.display().to_string();
     save_model(&a.output, &tagger, &a.base, &cfg, &report, a.overwrite)?;
+    // The model is in place: its checkpoint is no longer needed.
+    checkpoint::remove(&ckpt_dir)?;
     let best = report
         .evaluations
         .iter()
@@ -189,4 +238,18 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
         write!(out, "{dev}")?;
     }
     Ok(())
+}
+
+/// A flag that the first SIGINT or SIGTERM sets, so that training checkpoints and
+/// stops after its current step; a second one ends the process at once (the last
+/// checkpoint, written atomically, stays whole).
+fn interrupt_flag() -> anyhow::Result<&'static AtomicBool> {
+    static STOP: AtomicBool = AtomicBool::new(false);
+    ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(&STOP)
 }

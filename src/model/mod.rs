@@ -142,6 +142,16 @@ impl TokenClassifier {
         Ok(None)
     }
 
+    /// The state of the dropout generator (for checkpoints; see [`crate::rng::Rng::state`]).
+    pub fn dropout_state(&self) -> u64 {
+        self.rng.borrow().state()
+    }
+
+    /// Continues dropout from a [`TokenClassifier::dropout_state`].
+    pub fn set_dropout_state(&self, state: u64) {
+        *self.rng.borrow_mut() = Rng::from_state(state);
+    }
+
     /// Every parameter by name (encoder names without a prefix, then `classifier.*`).
     pub fn vars(&self) -> &[(String, Var)] {
         &self.vars
