@@ -30,6 +30,7 @@ pub mod page;
 pub mod prediction;
 pub mod report;
 pub mod rng;
+pub mod segment;
 pub mod tagger;
 pub mod train;
 

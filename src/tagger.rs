@@ -1,19 +1,25 @@
 //! Inference: documents → windows → tag scores → constrained tags → entities.
 
 use candle_core::D;
+use rayon::prelude::*;
 
 use crate::batch::{make_batch, sorted_batches, windows};
 use crate::decode::{tags_to_entities, viterbi};
-use crate::document::Document;
+use crate::document::{Document, Entity};
 use crate::encoding::{Encoder, Encoding};
 use crate::error::Result;
 use crate::label::LabelSet;
 use crate::metrics::{Evaluation, Report};
 use crate::mistakes::Alignment;
 use crate::model::{Precision, TokenClassifier};
+use crate::segment::{segments, SEGMENT_CHARS};
 
 /// A window's sub-token range and its per-position log-probabilities.
 type WindowScores = (std::ops::Range<usize>, Vec<Vec<f32>>);
+
+/// Code points of text encoded and scored at once by [`Tagger::tag`] (more
+/// when a single document segment is longer).
+pub const GROUP_CHARS: usize = 200_000;
 
 /// Documents per group in [`Tagger::evaluate`].
 pub const EVAL_GROUP: usize = 64;
@@ -43,29 +49,86 @@ impl Tagger {
     /// Tags documents; returns them in the same order with predicted entities
     /// (code-point offsets, scores in `[0, 1]`) in place of any gold ones.
     /// Long documents are windowed; each word takes the prediction of the window
-    /// where it sits furthest from an edge.
+    /// where it sits furthest from an edge. A document over
+    /// [`SEGMENT_CHARS`](crate::segment::SEGMENT_CHARS) code points is tagged
+    /// segment by segment ([`crate::segment`]; windows do not cross a segment's
+    /// end), and at most about [`GROUP_CHARS`] code points are in memory as
+    /// encodings and scores at once.
     pub fn tag(&self, docs: &[Document]) -> Result<Vec<Document>> {
-        let encodings: Vec<Encoding> = docs
+        let mut out: Vec<Document> = docs
             .iter()
-            .map(|d| self.encoder.encode(d, None))
+            .map(|d| Document {
+                id: d.id.clone(),
+                text: d.text.clone(),
+                entities: Vec::new(),
+            })
+            .collect();
+        // Segments as documents of their own, with (document, code-point offset).
+        let mut group: Vec<Document> = Vec::new();
+        let mut at: Vec<(usize, usize)> = Vec::new();
+        let mut group_chars = 0;
+        for (di, d) in docs.iter().enumerate() {
+            for seg in segments(&d.text, SEGMENT_CHARS) {
+                let text = &d.text[seg.bytes.clone()];
+                let n = text.chars().count();
+                if !group.is_empty() && group_chars + n > GROUP_CHARS {
+                    self.tag_group(&mut group, &mut at, &mut out)?;
+                    group_chars = 0;
+                }
+                group_chars += n;
+                at.push((di, seg.char_start));
+                group.push(Document {
+                    id: d.id.clone(),
+                    text: text.to_string(),
+                    entities: Vec::new(),
+                });
+            }
+        }
+        self.tag_group(&mut group, &mut at, &mut out)?;
+        Ok(out)
+    }
+
+    /// Tags the segments in `group` together, moves their entities (shifted by
+    /// each segment's offset `at`) to their documents in `out`, and empties both.
+    fn tag_group(
+        &self,
+        group: &mut Vec<Document>,
+        at: &mut Vec<(usize, usize)>,
+        out: &mut [Document],
+    ) -> Result<()> {
+        let tagged = self.tag_whole(group)?;
+        group.clear();
+        for ((di, offset), entities) in at.drain(..).zip(tagged) {
+            out[di].entities.extend(entities.into_iter().map(|mut e| {
+                e.start += offset;
+                e.end += offset;
+                e
+            }));
+        }
+        Ok(())
+    }
+
+    /// Entities of each document, each tagged whole.
+    fn tag_whole(&self, docs: &[Document]) -> Result<Vec<Vec<Entity>>> {
+        // Tokenizing and decoding are per document: spread over the cores too.
+        let (encoder, labels) = (&self.encoder, &self.labels);
+        let encodings: Vec<Encoding> = docs
+            .par_iter()
+            .map(|d| encoder.encode(d, None))
             .collect::<Result<_>>()?;
         let scores = self.word_scores(&encodings)?;
         Ok(docs
-            .iter()
+            .par_iter()
             .zip(&encodings)
             .zip(scores)
             .map(|((doc, enc), scores)| {
-                let tags = viterbi(&scores, &self.labels, &enc.line_starts(&doc.text));
+                let tags = viterbi(&scores, labels, &enc.line_starts(&doc.text));
                 let probs: Vec<f32> = tags
                     .iter()
                     .zip(&scores)
-                    .map(|(t, row)| row[self.labels.tag_id(*t)].exp())
+                    .map(|(t, row)| row[labels.tag_id(*t)].exp())
                     .collect();
-                Document {
-                    id: doc.id.clone(),
-                    text: doc.text.clone(),
-                    entities: tags_to_entities(&enc.words, &tags, &probs, &self.labels),
-                }
+                tags_to_entities(&enc.words, &tags, &probs, labels)
             })
             .collect())
     }
