@@ -138,6 +138,39 @@ fn align_tags(doc: &Document, words: &[Word], set: &LabelSet) -> Result<Vec<usiz
     Ok(tags)
 }
 
+/// An entity whose start or end falls inside a word as the tokenizer splits
+/// words (`Sudan` in `Sudanese`): training labels the whole words it touches,
+/// and predictions, which cover whole words, can never match it strictly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InWord {
+    /// Index of the entity in the document's `entities`.
+    pub entity: usize,
+    /// Half-open code-point range of the words the entity touches.
+    pub words: Range<usize>,
+}
+
+/// The entities of `doc` (encoded as `enc`) that start or end inside a word.
+pub fn entities_inside_words(doc: &Document, enc: &Encoding) -> Vec<InWord> {
+    let mut out = Vec::new();
+    for (i, e) in doc.entities.iter().enumerate() {
+        let first = enc.words.partition_point(|w| w.end <= e.start);
+        let touched: Vec<&Word> = enc.words[first..]
+            .iter()
+            .take_while(|w| w.start < e.end)
+            .collect();
+        let (Some(a), Some(b)) = (touched.first(), touched.last()) else {
+            continue; // no word at all (white space only): nothing to widen
+        };
+        if a.start != e.start || b.end != e.end {
+            out.push(InWord {
+                entity: i,
+                words: a.start.min(e.start)..b.end.max(e.end),
+            });
+        }
+    }
+    out
+}
+
 /// Characters that end a line: no entity spans one.
 pub fn is_line_break(c: char) -> bool {
     matches!(

@@ -47,4 +47,7 @@ pub struct TrainReport {
     /// Real training tokens per second over the whole run (evaluation excluded).
     pub train_tokens_per_s: f64,
     pub train_windows: usize,
+    /// Training entities that start or end inside a word, trained as their whole words.
+    #[serde(default)]
+    pub entities_inside_words: usize,
 }

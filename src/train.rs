@@ -11,6 +11,7 @@ use crate::batch::{bucketed_batches, make_batch, windows, Window};
 use crate::checkpoint::{self, Checkpoint, Progress, RunIdentity};
 use crate::config::TrainConfig;
 use crate::document::Document;
+use crate::encoding::{entities_inside_words, Encoding};
 use crate::error::{Error, Result};
 use crate::loss::masked_cross_entropy;
 use crate::model::{BertInput, TokenClassifier};
@@ -40,6 +41,10 @@ pub struct StepInfo {
 pub trait Observer {
     /// Training is about to start.
     fn start(&mut self, _total_steps: usize) {}
+    /// Before training: `count` of the `total` training entities start or end
+    /// inside a word ([`crate::encoding::entities_inside_words`]) and are trained
+    /// as their whole words; `examples` shows up to three (`doc: "Sudan" in "Sudanese"`).
+    fn inside_words(&mut self, _count: usize, _total: usize, _examples: &[String]) {}
     /// A step finished.
     fn step(&mut self, _info: &StepInfo) {}
     /// A dev evaluation finished; `epoch_end` when it closes an epoch.
@@ -97,6 +102,9 @@ pub fn train_with(
         .iter()
         .map(|d| tagger.encoder.encode(d, Some(&tagger.labels)))
         .collect::<Result<Vec<_>>>()?;
+    let (inside, examples) = inside_words(train, &encodings);
+    let total_entities = train.iter().map(|d| d.entities.len()).sum();
+    observer.inside_words(inside, total_entities, &examples);
     let exs = windows(&encodings, &tagger.encoder, cfg.max_len, cfg.window_overlap);
     let lengths: Vec<usize> = exs.iter().map(|e| e.ids.len()).collect();
     let steps_per_epoch = exs.len().div_ceil(cfg.batch_size);
@@ -129,6 +137,7 @@ pub fn train_with(
         report: TrainReport {
             seed: cfg.seed,
             train_windows: exs.len(),
+            entities_inside_words: inside,
             ..Default::default()
         },
         ..Default::default()
@@ -324,6 +333,27 @@ pub fn clip_scale(norm: f64, max_norm: f64) -> f64 {
     } else {
         1.0
     }
+}
+
+/// How many entities of `docs` start or end inside a word, and up to three of them
+/// as `doc: "Sudan" in "Sudanese"`.
+pub fn inside_words(docs: &[Document], encodings: &[Encoding]) -> (usize, Vec<String>) {
+    let (mut count, mut examples) = (0, Vec::new());
+    for (d, enc) in docs.iter().zip(encodings) {
+        for f in entities_inside_words(d, enc) {
+            count += 1;
+            if examples.len() < 3 {
+                let e = &d.entities[f.entity];
+                examples.push(format!(
+                    "{}: {:?} in {:?}",
+                    d.id,
+                    d.slice(e.start, e.end).unwrap_or_default(),
+                    d.slice(f.words.start, f.words.end).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    (count, examples)
 }
 
 fn snapshot(vars: &[(String, Var)]) -> Result<Vec<Tensor>> {

@@ -684,3 +684,76 @@ fn output_never_replaces_what_train_did_not_write() {
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 }
+
+#[test]
+fn train_and_evaluate_state_entities_cut_inside_a_word() {
+    let st = setup();
+    let root = st.root.join("in-word");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut docs = fixture_docs();
+    docs.extend(docs_from(
+        &["[Sudan](LOCATION)ese troops held the road to [Adre](LOCATION)."],
+        "cut",
+    ));
+    let data = root.join("cut.jsonl");
+    write_jsonl(&mut std::fs::File::create(&data).unwrap(), &docs).unwrap();
+    let total: usize = docs.iter().map(|d| d.entities.len()).sum();
+    let out = run(
+        &[
+            "train",
+            "--train",
+            s(&data),
+            "--base",
+            s(&st.base),
+            "--output",
+            s(&root.join("model")),
+            "--epochs",
+            "1",
+            "--max-len",
+            "32",
+            "--window-overlap",
+            "8",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "train: 1 of {total} entities start or end inside a word"
+        )) && err.contains(r#"cut-0: "Sudan" in "Sudanese""#)
+            && err.contains("trained as the whole words"),
+        "{err}"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("model/training-report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["entities_inside_words"], 1);
+
+    let json = evaluate_json(st, &data, &[]).unwrap();
+    assert_eq!(json["gold_entities_inside_words"], 1);
+    let out = run(
+        &["evaluate", "--model", s(&st.model), "--data", s(&data)],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("1 gold entities start or end inside a word")
+            && err.contains("strict scoring counts each as missed"),
+        "{err}"
+    );
+    // The shipped-style fixture alone has none: nothing is said.
+    let out = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&st.model),
+            "--data",
+            s(&st.root.join("train.jsonl")),
+        ],
+        None,
+    );
+    assert!(!stderr(&out).contains("inside a word"), "{}", stderr(&out));
+}

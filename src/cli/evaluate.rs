@@ -113,6 +113,22 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
             tagger.labels
         );
     }
+    // Predictions cover whole words: a gold entity cut inside a word cannot match.
+    let encodings = gold
+        .iter()
+        .map(|d| tagger.encoder.encode(d, None))
+        .collect::<conflict_ner::Result<Vec<_>>>()?;
+    let (inside, examples) = conflict_ner::train::inside_words(&gold, &encodings);
+    drop(encodings);
+    if inside > 0 && !quiet {
+        eprintln!(
+            "{}: {inside} gold entities start or end inside a word ({}); predictions cover \
+             whole words, so strict scoring counts each as missed (a prediction over the \
+             whole word as spurious); overlap scoring credits it",
+            a.data.display(),
+            examples.join("; ")
+        );
+    }
     let bar = doc_bar(quiet, Some(gold.len() as u64));
     bar.set_message("evaluating");
     let mut errors = a
@@ -160,6 +176,7 @@ pub fn run(a: EvaluateArgs, quiet: bool) -> anyhow::Result<()> {
         let mut json = serde_json::to_value(&report)?;
         if let Some(obj) = json.as_object_mut() {
             obj.insert("precision".into(), precision.name().into());
+            obj.insert("gold_entities_inside_words".into(), inside.into());
         }
         writeln!(std::io::stdout().lock(), "{json}")?;
     } else {

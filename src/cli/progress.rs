@@ -40,6 +40,17 @@ impl Observer for TrainProgress {
         }
     }
 
+    fn inside_words(&mut self, count: usize, total: usize, examples: &[String]) {
+        if count == 0 || self.bar.is_none() {
+            return;
+        }
+        eprintln!(
+            "train: {count} of {total} entities start or end inside a word ({}); \
+             each is trained as the whole words it touches (`conflict-ner check` lists them)",
+            examples.join("; ")
+        );
+    }
+
     fn step(&mut self, s: &StepInfo) {
         if let Some(b) = &self.bar {
             b.set_prefix(format!("epoch {}", s.epoch));
