@@ -54,7 +54,13 @@ pub struct Encoder {
 impl Encoder {
     /// Loads `tokenizer.json`. Padding and truncation stored in the file are turned off.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let mut tokenizer = Tokenizer::from_file(path)
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // tokenizers 0.23 panics (`expect("Helper")`) on a syntax error inside the
+        // decoder section: check the JSON's syntax first.
+        serde_json::from_str::<serde::de::IgnoredAny>(&text)
+            .map_err(|e| Error::model(path, format!("invalid JSON: {e}")))?;
+        let mut tokenizer: Tokenizer = text
+            .parse()
             .map_err(|e| Error::model(path, format!("cannot load tokenizer: {e}")))?;
         tokenizer.with_padding(None);
         tokenizer

@@ -1,9 +1,18 @@
 //! A seeded mutation loop over every reader: byte flips, truncations,
 //! insertions, duplicated lines, huge numbers and offsets inside multi-byte
-//! characters. Each read must return `Ok` or `Err`, never panic.
+//! characters. Each read must return `Ok` or `Err`, never panic; so must the
+//! model-folder loader on mutated `config.json`, `labels.json`,
+//! `training-config.json`, `tokenizer.json` and `model.safetensors`.
+
+mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+
+use common::*;
+use conflict_ner::config::TrainConfig;
+use conflict_ner::label::LabelSet;
+use conflict_ner::model_dir::{load_base, load_tagger, save_model};
 
 use conflict_ner::corpus::markup::parse_markup;
 use conflict_ner::corpus::{read_corpus, Format, ReadOptions};
@@ -190,6 +199,95 @@ fn no_reader_panics_on_ten_thousand_mutated_inputs() {
     panics.extend(fuzz("markup", MARKUP, 1500, &mut g, &|b| {
         parse_markup(&String::from_utf8_lossy(b), Path::new("x.md")).is_ok()
     }));
+    let _ = std::panic::take_hook();
+    assert!(
+        panics.is_empty(),
+        "{} inputs panicked, first: {:?}",
+        panics.len(),
+        &panics[..panics.len().min(5)]
+    );
+}
+
+/// A model folder from one short training run on the fixture.
+fn tiny_model_folder(root: &Path) -> std::path::PathBuf {
+    let docs = fixture_docs();
+    let base = root.join("base");
+    write_tiny_base(&base, &texts(&docs), 0.0, 1);
+    let labels = LabelSet::new(
+        docs.iter()
+            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
+    );
+    let cfg = TrainConfig {
+        epochs: 1,
+        max_len: 32,
+        window_overlap: 8,
+        ..TrainConfig::default()
+    };
+    let mut tagger = load_base(&base, &labels, &cfg).unwrap();
+    let report = conflict_ner::train::train(&mut tagger, &cfg, &docs, None, &mut ()).unwrap();
+    let out = root.join("model");
+    save_model(&out, &tagger, &base, &cfg, &report, false).unwrap();
+    out
+}
+
+#[test]
+fn the_model_folder_loader_never_panics_on_mutated_files() {
+    std::panic::set_hook(Box::new(|_| {}));
+    let dir = tempfile::tempdir().unwrap();
+    let model = tiny_model_folder(dir.path());
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    for e in std::fs::read_dir(&model).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), broken.join(e.file_name())).unwrap();
+    }
+    let mut g = Gen(20261205);
+    let mut panics = Vec::new();
+    for (file, n) in [
+        ("config.json", 800),
+        ("labels.json", 600),
+        ("training-config.json", 400),
+        ("tokenizer.json", 200),
+    ] {
+        let seed = std::fs::read_to_string(model.join(file)).unwrap();
+        let path = broken.join(file);
+        panics.extend(fuzz(file, &seed, n, &mut g, &|b| {
+            std::fs::write(&path, b).unwrap();
+            load_tagger(&broken).is_ok()
+        }));
+        std::fs::write(&path, &seed).unwrap();
+    }
+    // The weights: mutations of the safetensors header (a length and JSON), of
+    // the data after it, and truncations.
+    let weights = std::fs::read(model.join("model.safetensors")).unwrap();
+    let header = 8 + u64::from_le_bytes(weights[..8].try_into().unwrap()) as usize;
+    let path = broken.join("model.safetensors");
+    let (mut ok, n) = (0, 600);
+    for i in 0..n {
+        let mut b = weights.clone();
+        match i % 3 {
+            0 => {
+                let m = mutate(&b[..header], &mut g);
+                b.splice(..header, m);
+            }
+            1 => {
+                let at = header + g.below(b.len() - header);
+                b[at] ^= 1 << g.below(8);
+                // Some flips land in an exponent and make a weight non-finite.
+            }
+            _ => b.truncate(g.below(b.len())),
+        }
+        std::fs::write(&path, &b).unwrap();
+        match catch_unwind(AssertUnwindSafe(|| load_tagger(&broken).is_ok())) {
+            Ok(true) => ok += 1,
+            Ok(false) => {}
+            Err(_) => panics.push(format!("model.safetensors mutation {i}")),
+        }
+    }
+    assert!(
+        ok * 20 >= n,
+        "model.safetensors: only {ok} of {n} mutations loaded"
+    );
     let _ = std::panic::take_hook();
     assert!(
         panics.is_empty(),

@@ -72,6 +72,56 @@ impl BertConfig {
                 ),
             ));
         }
+        // Bounds well above any BERT, so that a corrupt file is an error here and
+        // not an allocation of terabytes later.
+        let bounds: [(&str, usize, usize, usize); 7] = [
+            ("vocab_size", cfg.vocab_size, 1, 1 << 24),
+            ("hidden_size", cfg.hidden_size, 1, 1 << 14),
+            ("num_hidden_layers", cfg.num_hidden_layers, 1, 256),
+            ("num_attention_heads", cfg.num_attention_heads, 1, 1 << 10),
+            ("intermediate_size", cfg.intermediate_size, 1, 1 << 17),
+            (
+                "max_position_embeddings",
+                cfg.max_position_embeddings,
+                8,
+                1 << 20,
+            ),
+            ("type_vocab_size", cfg.type_vocab_size, 1, 1 << 10),
+        ];
+        for (name, v, lo, hi) in bounds {
+            if !(lo..=hi).contains(&v) {
+                return Err(Error::model(
+                    path,
+                    format!("{name} {v} is outside {lo}..={hi}"),
+                ));
+            }
+        }
+        for (name, p) in [
+            ("hidden_dropout_prob", cfg.hidden_dropout_prob),
+            (
+                "attention_probs_dropout_prob",
+                cfg.attention_probs_dropout_prob,
+            ),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Error::model(path, format!("{name} {p} is outside [0, 1)")));
+            }
+        }
+        if !(cfg.layer_norm_eps > 0.0 && cfg.layer_norm_eps < 1.0) {
+            return Err(Error::model(
+                path,
+                format!("layer_norm_eps {} is outside (0, 1)", cfg.layer_norm_eps),
+            ));
+        }
+        if !(cfg.initializer_range.is_finite() && cfg.initializer_range >= 0.0) {
+            return Err(Error::model(
+                path,
+                format!(
+                    "initializer_range {} is not a finite non-negative number",
+                    cfg.initializer_range
+                ),
+            ));
+        }
         if !matches!(
             cfg.hidden_act.as_str(),
             "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu"

@@ -22,6 +22,8 @@ pub enum Init {
 /// Hugging Face name (`encoder.layer.0.attention.self.query.weight`).
 pub struct Params {
     loaded: HashMap<String, Tensor>,
+    /// Whether a checkpoint was given (then only `classifier.*` may be initialised).
+    loaded_any: bool,
     vars: Vec<(String, Var)>,
     rng: Rng,
     trainable: bool,
@@ -34,6 +36,7 @@ impl Params {
     /// `trainable = false` hands out detached tensors, so inference builds no graph.
     pub fn new(loaded: HashMap<String, Tensor>, seed: u64, trainable: bool) -> Self {
         Params {
+            loaded_any: !loaded.is_empty(),
             loaded,
             vars: Vec::new(),
             rng: Rng::new(seed),
@@ -54,7 +57,9 @@ impl Params {
                 }
                 t.to_dtype(DType::F32)?
             }
-            None => {
+            // Loading a checkpoint, only the task head may be new: a missing encoder
+            // weight is an error before anything of its (unchecked) size is allocated.
+            None if !self.loaded_any || name.starts_with("classifier") => {
                 self.initialised.push(name.to_string());
                 let n: usize = shape.iter().product();
                 let data: Vec<f32> = match init {
@@ -62,6 +67,11 @@ impl Params {
                     Init::Const(c) => vec![c; n],
                 };
                 Tensor::from_vec(data, shape, &Device::Cpu)?
+            }
+            None => {
+                return Err(Error::Weights(format!(
+                    "the checkpoint lacks encoder weights: {name}"
+                )))
             }
         };
         let var = Var::from_tensor(&t)?;
