@@ -659,3 +659,69 @@ fn evaluate_errors_account_for_every_strict_miss_and_false_alarm() {
     let again = evaluate(&["--errors", s(&errors)]);
     assert_eq!(again.status.code(), Some(1));
 }
+
+#[test]
+fn output_does_not_depend_on_the_grouping_of_documents() {
+    // Documents of many lengths, so that batches pad them differently.
+    let mut docs = fixture_docs();
+    let long = docs
+        .iter()
+        .map(|d| d.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (i, n) in [3usize, 17, 40, 95].into_iter().enumerate() {
+        let text: String = long.split(' ').take(n).collect::<Vec<_>>().join(" ");
+        docs.push(conflict_ner::Document {
+            id: format!("cut-{i}"),
+            text,
+            entities: Vec::new(),
+        });
+    }
+    let mut input = Vec::new();
+    write_jsonl(&mut input, &docs).unwrap();
+    let mut precisions = vec!["fp32"];
+    if conflict_ner::model::int8::available() {
+        precisions.push("int8"); // quantisation turns the smallest difference into a visible one
+    }
+    for p in precisions {
+        let one = tag(&["--precision", p, "--batch-size", "1"], &input);
+        let all = tag(&["--precision", p, "--batch-size", "32"], &input);
+        let three = tag(&["--precision", p, "--batch-size", "3"], &input);
+        assert!(
+            one.status.success(),
+            "{}",
+            String::from_utf8_lossy(&one.stderr)
+        );
+        let want = lines(&one);
+        assert_eq!(want.len(), docs.len());
+        for (other, bs) in [(&all, 32), (&three, 3)] {
+            let got = lines(other);
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                let spans = |v: &Value| -> Vec<(Value, Value, Value)> {
+                    v["entities"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| (e["start"].clone(), e["end"].clone(), e["label"].clone()))
+                        .collect()
+                };
+                assert_eq!(spans(g), spans(w), "{p}, batch size {bs}: {}", w["id"]);
+                for (a, b) in g["entities"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .zip(w["entities"].as_array().unwrap())
+                {
+                    let (a, b) = (a["score"].as_f64().unwrap(), b["score"].as_f64().unwrap());
+                    // Float rounding only (before attention ignored padding, int8
+                    // turned it into differences of 5e-3).
+                    assert!(
+                        (a - b).abs() < 1e-5,
+                        "{p}, batch size {bs}: score {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -141,12 +141,24 @@ impl Attention {
 /// vectorise without reassociating floats (no fast-math in Rust).
 const L: usize = 16;
 
-/// Softmax of each row of `p` (rows of `mask.len()`) over the keys where `mask` > 0.
+/// The keys of a sequence up to its last real one (`mask` > 0): padding follows
+/// them, and leaving it out of every sum makes a sequence's result independent
+/// of how much padding its batch gave it (int8 would amplify the difference).
+fn real_len(mask: &[f32]) -> usize {
+    mask.iter().rposition(|&m| m > 0.0).map_or(0, |i| i + 1)
+}
+
+/// Softmax of each row of `p` (rows of `mask.len()`) over the keys where `mask` > 0;
+/// keys after the last real one are 0, and the sums do not depend on their number.
 #[inline(always)]
 fn softmax_rows(p: &mut [f32], mask: &[f32]) {
     let t = mask.len();
-    let split = t - t % L;
+    let n = real_len(mask);
+    let mask = &mask[..n];
+    let split = n - n % L;
     for row in p.chunks_mut(t) {
+        row[n..].iter_mut().for_each(|v| *v = 0.0);
+        let row = &mut row[..n];
         let mut mx = [f32::NEG_INFINITY; L];
         for (c, m) in row[..split].chunks_exact(L).zip(mask.chunks_exact(L)) {
             for i in 0..L {
@@ -216,12 +228,16 @@ impl CustomOp1 for Attention {
                 p.iter_mut().zip(&keep).for_each(|(p, k)| *p *= k);
             }
             let out = &out;
-            // SAFETY: each task writes only its head's columns of its sequence.
+            // Padding keys have probability 0: summing over real keys only keeps
+            // the result independent of the batch's padding.
+            let n = real_len(&self.mask[bi * t..][..t]);
+            // SAFETY: each task writes only its head's columns of its sequence;
+            // p's rows are t long, of which the first n are read.
             unsafe {
                 mm(
                     t,
                     hd,
-                    t,
+                    n,
                     out.0.add(bi * t * h + hi * hd),
                     h,
                     p.as_ptr(),
