@@ -757,3 +757,24 @@ fn train_and_evaluate_state_entities_cut_inside_a_word() {
     );
     assert!(!stderr(&out).contains("inside a word"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_dev_label_unknown_to_training_fails_before_the_first_step() {
+    let st = setup();
+    let root = st.root.join("dev-label");
+    std::fs::create_dir_all(&root).unwrap();
+    let dev = root.join("dev.jsonl");
+    std::fs::write(
+        &dev,
+        "{\"id\": \"d\", \"text\": \"Goma fell.\", \"entities\": [{\"start\": 0, \"end\": 4, \"label\": \"LOC\"}]}\n",
+    )
+    .unwrap();
+    let out = quick_train(st, &root.join("model"), &["--dev", s(&dev)]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("dev.jsonl: labels not in the training data: LOC (1)"),
+        "{err}"
+    );
+    assert!(!root.join("model").exists() && !root.join("model.checkpoint").exists());
+}

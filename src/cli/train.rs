@@ -155,6 +155,23 @@ pub fn run(a: TrainArgs, quiet: bool) -> anyhow::Result<()> {
     if labels.is_empty() {
         anyhow::bail!("{}: no entities to learn from", a.train.display());
     }
+    if let (Some(path), Some(dev)) = (&a.dev, &dev_docs) {
+        // Dev scores would count these as misses for the whole run: refuse now.
+        let mut unknown: std::collections::BTreeMap<&str, usize> = Default::default();
+        for e in dev.iter().flat_map(|d| &d.entities) {
+            if labels.index(&e.label).is_none() {
+                *unknown.entry(e.label.as_str()).or_default() += 1;
+            }
+        }
+        if !unknown.is_empty() {
+            let list: Vec<String> = unknown.iter().map(|(l, n)| format!("{l} ({n})")).collect();
+            anyhow::bail!(
+                "{}: labels not in the training data: {}; the training data has {labels}",
+                path.display(),
+                list.join(", ")
+            );
+        }
+    }
     let mut tagger = load_base(&a.base, &labels, &cfg)
         .with_context(|| format!("loading base model {}", a.base.display()))?;
     let mut data = vec![DataFile {
