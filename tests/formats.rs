@@ -619,7 +619,7 @@ fn convert_never_replaces_without_overwrite() {
     write(&brat, "notes.md", "mine");
     let o = convert(&src, "brat", &brat, &["--overwrite"]);
     assert!(
-        stderr(&o).contains("not part of a brat corpus"),
+        stderr(&o).contains("which is not a brat file"),
         "{}",
         stderr(&o)
     );

@@ -10,9 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use common::*;
-use conflict_ner::config::TrainConfig;
-use conflict_ner::label::LabelSet;
-use conflict_ner::model_dir::{load_base, load_tagger, save_model};
+use conflict_ner::model_dir::load_tagger;
 
 use conflict_ner::corpus::markup::parse_markup;
 use conflict_ner::corpus::{read_corpus, Format, ReadOptions};
@@ -208,33 +206,11 @@ fn no_reader_panics_on_ten_thousand_mutated_inputs() {
     );
 }
 
-/// A model folder from one short training run on the fixture.
-fn tiny_model_folder(root: &Path) -> std::path::PathBuf {
-    let docs = fixture_docs();
-    let base = root.join("base");
-    write_tiny_base(&base, &texts(&docs), 0.0, 1);
-    let labels = LabelSet::new(
-        docs.iter()
-            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
-    );
-    let cfg = TrainConfig {
-        epochs: 1,
-        max_len: 32,
-        window_overlap: 8,
-        ..TrainConfig::default()
-    };
-    let mut tagger = load_base(&base, &labels, &cfg).unwrap();
-    let report = conflict_ner::train::train(&mut tagger, &cfg, &docs, None, &mut ()).unwrap();
-    let out = root.join("model");
-    save_model(&out, &tagger, &base, &cfg, &report, false).unwrap();
-    out
-}
-
 #[test]
 fn the_model_folder_loader_never_panics_on_mutated_files() {
     std::panic::set_hook(Box::new(|_| {}));
     let dir = tempfile::tempdir().unwrap();
-    let model = tiny_model_folder(dir.path());
+    let model = write_tiny_model(dir.path(), &tiny_train_config(1));
     let broken = dir.path().join("broken");
     std::fs::create_dir_all(&broken).unwrap();
     for e in std::fs::read_dir(&model).unwrap() {

@@ -23,14 +23,6 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_conflict-ner"))
 }
 
-/// Peak resident set of all waited-for children so far, in bytes.
-fn children_peak_rss() -> u64 {
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `u` is a valid, writable rusage; RUSAGE_CHILDREN is a valid `who`.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
-    u.ru_maxrss as u64 * 1024 // kilobytes on Linux
-}
-
 /// `(start, end, label, score)` of the entities of a `tag` JSONL output line.
 fn entities(line: &Value) -> Vec<(u64, u64, String, f64)> {
     line["entities"]
@@ -53,38 +45,14 @@ fn ten_megabyte_document_in_bounded_memory_equals_its_segments() {
     let root = std::env::temp_dir().join(format!("conflict-ner-long-{}", std::process::id()));
     std::fs::create_dir_all(&root).unwrap();
     let docs = fixture_docs();
-    let base = root.join("base");
-    write_tiny_base(&base, &texts(&docs), 0.0, 1);
-    let train = root.join("train.jsonl");
-    write_jsonl(&mut std::fs::File::create(&train).unwrap(), &docs).unwrap();
-    let model = root.join("model");
-    let out = bin()
-        .args([
-            "train",
-            "--train",
-            s(&train),
-            "--base",
-            s(&base),
-            "--output",
-            s(&model),
-        ])
-        .args([
-            "--epochs",
-            "20",
-            "--lr",
-            "5e-3",
-            "--max-len",
-            "32",
-            "--window-overlap",
-            "8",
-        ])
-        .args(["--batch-size", "4", "--patience", "0", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let model = write_tiny_model(
+        &root,
+        &conflict_ner::config::TrainConfig {
+            lr: 5e-3,
+            batch_size: 4,
+            patience: 0,
+            ..tiny_train_config(20)
+        },
     );
 
     // 10 MB of fixture sentences: paragraphs of six, every 40th paragraph

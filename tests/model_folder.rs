@@ -8,34 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::*;
-use conflict_ner::config::TrainConfig;
-use conflict_ner::label::LabelSet;
-use conflict_ner::model_dir::{load_base, load_tagger, save_model};
-use conflict_ner::train::train;
+use conflict_ner::model_dir::load_tagger;
 
 /// A model folder from one short training run on the fixture.
 fn model() -> &'static PathBuf {
     static M: OnceLock<PathBuf> = OnceLock::new();
     M.get_or_init(|| {
         let root = std::env::temp_dir().join(format!("conflict-ner-folder-{}", std::process::id()));
-        let docs = fixture_docs();
-        let base = root.join("base");
-        write_tiny_base(&base, &texts(&docs), 0.0, 1);
-        let labels = LabelSet::new(
-            docs.iter()
-                .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
-        );
-        let cfg = TrainConfig {
-            epochs: 1,
-            max_len: 32,
-            window_overlap: 8,
-            ..TrainConfig::default()
-        };
-        let mut tagger = load_base(&base, &labels, &cfg).unwrap();
-        let report = train(&mut tagger, &cfg, &docs, None, &mut ()).unwrap();
-        let out = root.join("model");
-        save_model(&out, &tagger, &base, &cfg, &report, false).unwrap();
-        out
+        write_tiny_model(&root, &tiny_train_config(1))
     })
 }
 

@@ -9,19 +9,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use common::*;
-use conflict_ner::config::TrainConfig;
 use conflict_ner::corpus::write_jsonl;
-use conflict_ner::label::LabelSet;
-use conflict_ner::model_dir::{load_base, save_model};
 use conflict_ner::Document;
-
-/// Peak resident set of the largest waited-for child so far, in bytes.
-fn children_peak_rss() -> u64 {
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `u` is a valid, writable rusage; RUSAGE_CHILDREN is a valid `who`.
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
-    u.ru_maxrss as u64 * 1024 // kilobytes on Linux
-}
 
 fn stream(model: &std::path::Path, docs: &[Document], bytes: usize) -> usize {
     let mut child = Command::new(env!("CARGO_BIN_EXE_conflict-ner"))
@@ -56,22 +45,7 @@ fn stream(model: &std::path::Path, docs: &[Document], bytes: usize) -> usize {
 fn memory_does_not_grow_with_the_stream() {
     let dir = tempfile::tempdir().unwrap();
     let docs = fixture_docs();
-    let base = dir.path().join("base");
-    write_tiny_base(&base, &texts(&docs), 0.0, 1);
-    let labels = LabelSet::new(
-        docs.iter()
-            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
-    );
-    let cfg = TrainConfig {
-        epochs: 2,
-        max_len: 32,
-        window_overlap: 8,
-        ..TrainConfig::default()
-    };
-    let mut tagger = load_base(&base, &labels, &cfg).unwrap();
-    let report = conflict_ner::train::train(&mut tagger, &cfg, &docs, None, &mut ()).unwrap();
-    let model = dir.path().join("model");
-    save_model(&model, &tagger, &base, &cfg, &report, false).unwrap();
+    let model = write_tiny_model(dir.path(), &tiny_train_config(2));
 
     stream(&model, &docs, 1 << 20);
     let small = children_peak_rss();

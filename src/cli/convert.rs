@@ -149,19 +149,7 @@ fn check_output(a: &ConvertArgs) -> anyhow::Result<()> {
     match (a.to, meta.is_dir()) {
         (Target::Brat, false) => bail!("{}: exists and is not a folder", out.display()),
         (Target::Brat, true) => {
-            for entry in
-                std::fs::read_dir(out).with_context(|| format!("{}: cannot list", out.display()))?
-            {
-                let p = entry?.path();
-                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-                if p.is_dir() || !matches!(ext, "txt" | "ann" | "conf") {
-                    bail!(
-                        "{}: holds {}, which is not part of a brat corpus; not replacing it",
-                        out.display(),
-                        p.display()
-                    );
-                }
-            }
+            crate::cli::brat_files(out)?;
         }
         (_, true) => bail!("{}: exists and is a folder", out.display()),
         (_, false) => {}

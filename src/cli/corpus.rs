@@ -30,6 +30,8 @@ pub fn run(c: CorpusCommand) -> anyhow::Result<()> {
             let docs = read_markup_dir(&source)?;
             let n = docs.len();
             let splits = split(docs, &plan);
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("{}: cannot create the folder", out.display()))?;
             for name in ["train", "dev", "test"] {
                 let docs = splits.get(name).map(Vec::as_slice).unwrap_or(&[]);
                 let path = out.join(format!("{name}.jsonl"));

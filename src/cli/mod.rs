@@ -163,3 +163,28 @@ impl FormatArgs {
         Ok(corpus.documents)
     }
 }
+
+/// The files of a brat output folder that may be replaced: every entry must be
+/// a `.txt`, `.ann` or `.conf` file, else it is an error naming the first other
+/// one (a brat writer never replaces anything else).
+pub fn brat_files(dir: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use anyhow::Context as _;
+    let entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot read", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    if let Some(other) = entries.iter().find(|p| {
+        !p.is_file()
+            || !matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("txt" | "ann" | "conf")
+            )
+    }) {
+        anyhow::bail!(
+            "{}: holds {}, which is not a brat file; not replacing it",
+            dir.display(),
+            other.display()
+        );
+    }
+    Ok(entries)
+}

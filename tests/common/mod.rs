@@ -3,10 +3,13 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use conflict_ner::config::TrainConfig;
 use conflict_ner::corpus::markup::strip_spans;
+use conflict_ner::label::LabelSet;
 use conflict_ner::model::{BertConfig, TokenClassifier};
+use conflict_ner::model_dir::{load_base, save_model};
 use conflict_ner::Document;
 use serde_json::json;
 
@@ -154,4 +157,40 @@ pub fn surfaces(doc: &Document) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// A model folder `root/model` trained in this process on the fixture by `cfg`
+/// (its base folder in `root/base`), without dev data.
+pub fn write_tiny_model(root: &Path, cfg: &TrainConfig) -> PathBuf {
+    let docs = fixture_docs();
+    let base = root.join("base");
+    write_tiny_base(&base, &texts(&docs), 0.0, 1);
+    let labels = LabelSet::new(
+        docs.iter()
+            .flat_map(|d| d.entities.iter().map(|e| e.label.clone())),
+    );
+    let mut tagger = load_base(&base, &labels, cfg).unwrap();
+    let report = conflict_ner::train::train(&mut tagger, cfg, &docs, None, &mut ()).unwrap();
+    let out = root.join("model");
+    save_model(&out, &tagger, &base, cfg, &report, false).unwrap();
+    out
+}
+
+/// A short training config for the tiny model: `epochs` epochs, 32-token windows.
+pub fn tiny_train_config(epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        max_len: 32,
+        window_overlap: 8,
+        ..TrainConfig::default()
+    }
+}
+
+/// Peak resident set of the largest child this process has waited for, in bytes
+/// (a test binary that measures it must hold that test alone).
+pub fn children_peak_rss() -> u64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable rusage; RUSAGE_CHILDREN is a valid `who`.
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
+    u.ru_maxrss as u64 * 1024 // kilobytes on Linux
 }

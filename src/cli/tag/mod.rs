@@ -152,7 +152,7 @@ pub fn run(a: TagArgs, quiet: bool) -> anyhow::Result<()> {
     if skipped > 0 {
         eprintln!("tag: skipped {skipped} malformed input line(s)");
     }
-    if unreadable > 0 {
+    if unreadable > 0 && !quiet {
         eprintln!("tag: {unreadable} FIGURE entities have no readable value (\"value\": null)");
     }
     Ok(())

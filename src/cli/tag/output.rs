@@ -4,7 +4,7 @@
 //! the documents and writes one page at the end.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use conflict_ner::corpus::{label_studio_task, write_conll, BratWriter};
@@ -214,11 +214,11 @@ fn brat_folder(dir: &Path, overwrite: bool) -> anyhow::Result<()> {
             dir.display()
         );
     }
-    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+    if std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot read", dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    if entries.is_empty() {
+        .next()
+        .is_none()
+    {
         return Ok(());
     }
     if !overwrite {
@@ -227,19 +227,7 @@ fn brat_folder(dir: &Path, overwrite: bool) -> anyhow::Result<()> {
             dir.display()
         );
     }
-    if let Some(other) = entries.iter().find(|p| {
-        !p.is_file()
-            || !matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("txt" | "ann" | "conf")
-            )
-    }) {
-        bail!(
-            "{}: holds {}, which is not a brat file; not replacing it",
-            dir.display(),
-            other.display()
-        );
-    }
+    let entries = crate::cli::brat_files(dir)?;
     for p in entries {
         std::fs::remove_file(&p).with_context(|| format!("{}: cannot remove", p.display()))?;
     }
