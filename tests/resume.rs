@@ -155,6 +155,24 @@ fn assert_same_model(a: &Path, b: &Path) {
     assert_eq!(evals(a), evals(b), "dev evaluations differ in number");
 }
 
+/// Runs `args` with `--resume` and checks that it ends with the model of the
+/// uninterrupted run at `reference`, and leaves no checkpoint behind.
+fn resume_matches(args: &[String], reference: &Path, out: &Path) {
+    let mut resumed = args.to_vec();
+    resumed.push("--resume".into());
+    let r = run(&resumed);
+    assert!(
+        r.status.success(),
+        "resume failed: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert_same_model(reference, out);
+    assert!(
+        !checkpoint_dir(out).exists(),
+        "checkpoint left after the model was saved"
+    );
+}
+
 #[test]
 fn sigkill_after_a_checkpoint_then_resume_gives_the_same_bytes() {
     let st = setup();
@@ -168,19 +186,7 @@ fn sigkill_after_a_checkpoint_then_resume_gives_the_same_bytes() {
     let step = checkpoint_step(&out);
     assert!(step >= 3, "checkpoint at step {step}");
 
-    let mut resumed = args.clone();
-    resumed.push("--resume".into());
-    let r = run(&resumed);
-    assert!(
-        r.status.success(),
-        "resume failed: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    assert_same_model(&st.reference, &out);
-    assert!(
-        !checkpoint_dir(&out).exists(),
-        "checkpoint left after the model was saved"
-    );
+    resume_matches(&args, &st.reference, &out);
 }
 
 #[test]
@@ -231,15 +237,7 @@ fn sigint_checkpoints_says_how_to_resume_and_refuses_other_runs() {
         "{err}"
     );
 
-    let mut resumed = args.clone();
-    resumed.push("--resume".into());
-    let r = run(&resumed);
-    assert!(
-        r.status.success(),
-        "resume failed: {}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    assert_same_model(&st.reference, &out);
+    resume_matches(&args, &st.reference, &out);
 }
 
 #[test]
