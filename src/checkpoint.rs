@@ -110,10 +110,6 @@ pub struct Progress {
     pub optimizer_steps: i32,
     /// Dev evaluations since the best one (for early stopping).
     pub since_best: usize,
-    /// The best dev micro-F1 so far (`None`: no evaluation yet, or no dev set).
-    pub best_f1: Option<f64>,
-    /// Whether some weights have been kept as best.
-    pub has_best: bool,
     /// Whether the best weights are the current ones (then they are stored once).
     pub best_is_current: bool,
     /// Loss sum and count since the last evaluation, for its mean.
@@ -126,6 +122,19 @@ pub struct Progress {
     pub elapsed_s: f64,
     /// The training report so far.
     pub report: TrainReport,
+}
+
+impl Progress {
+    /// Whether weights have been kept as best: the first evaluation always keeps
+    /// them (their step and dev score are in the report).
+    pub fn has_best(&self) -> bool {
+        !self.report.evaluations.is_empty()
+    }
+
+    /// Whether the best weights are kept apart from the current ones.
+    pub fn best_apart(&self) -> bool {
+        self.has_best() && !self.best_is_current
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -313,23 +322,14 @@ pub fn read(dir: &Path, names: &[(String, Vec<usize>)]) -> Result<Checkpoint> {
         }
     }
     let p = &state.progress;
-    let best = match (p.has_best && !p.best_is_current, best.len()) {
-        (true, n) if n == names.len() => Some(best),
-        (false, 0) => None,
-        (_, n) => {
-            return Err(Error::checkpoint(
-                &path,
-                format!(
-                    "{n} best tensors of {} expected",
-                    if p.has_best && !p.best_is_current {
-                        names.len()
-                    } else {
-                        0
-                    }
-                ),
-            ))
-        }
-    };
+    let want = if p.best_apart() { names.len() } else { 0 };
+    if best.len() != want {
+        return Err(Error::checkpoint(
+            &path,
+            format!("{} best tensors of {want} expected", best.len()),
+        ));
+    }
+    let best = p.best_apart().then_some(best);
     Ok(Checkpoint {
         identity: state.identity,
         progress: state.progress,

@@ -167,7 +167,7 @@ pub fn train_with(
         }
         opt.restore(ck.progress.optimizer_steps, ck.moments)?;
         tagger.model.set_dropout_state(ck.progress.dropout_rng);
-        best = match (ck.progress.has_best, ck.progress.best_is_current) {
+        best = match (ck.progress.has_best(), ck.progress.best_is_current) {
             (false, _) => None,
             (true, true) => Some(snapshot(tagger.model.vars())?),
             (true, false) => ck.best,
@@ -227,13 +227,13 @@ pub fn train_with(
             if evaluate {
                 let dev_report = dev.map(|d| tagger.evaluate(d, &mut |_| {})).transpose()?;
                 let f1 = dev_report.as_ref().map(|r| r.micro.f1);
-                let improved = match (p.has_best, p.best_f1, f1) {
-                    (true, Some(b), Some(f)) => f > b,
+                let improved = match (p.report.best_dev_micro_f1, f1) {
+                    (Some(b), Some(f)) => f > b,
                     _ => true,
                 };
                 if improved {
                     best = Some(snapshot(tagger.model.vars())?);
-                    (p.has_best, p.best_is_current, p.best_f1) = (true, true, f1);
+                    p.best_is_current = true;
                     p.report.best_step = p.step;
                     p.report.best_dev_micro_f1 = f1;
                     p.since_best = 0;
@@ -262,7 +262,7 @@ pub fn train_with(
                 p.dropout_rng = tagger.model.dropout_state();
                 p.optimizer_steps = opt.steps();
                 p.elapsed_s = elapsed();
-                let kept = best.as_deref().filter(|_| !p.best_is_current);
+                let kept = best.as_deref().filter(|_| p.best_apart());
                 checkpoint::write(dir, &identity, &p, &tagger.model, kept, &opt)?;
                 if stop {
                     return Err(Error::Interrupted {
